@@ -224,7 +224,9 @@ def _records_frame(path: Path, records, where_fmt: str) -> pd.DataFrame:
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of post objects")
     try:
-        return pd.DataFrame.from_records(records) if records else pd.DataFrame()
+        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+        frame.index = pd.RangeIndex(1, len(frame) + 1)  # record numbers, 1-based
+        return frame
     except (TypeError, ValueError, AttributeError):
         bad = next(i for i, r in enumerate(records) if not isinstance(r, dict))
         raise InputError(path, "is not a JSON object", where=where_fmt.format(bad + 1)) from None
@@ -307,6 +309,15 @@ def _read_parquet(path: Path):
         table = pq.read_table(path, columns=wanted or None)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path, f"unreadable Parquet: {err}") from None
+    if "media" in table.column_names:
+        media = table.column("media")
+        if pa.types.is_list(media.type) or pa.types.is_large_list(media.type):
+            try:
+                media = pc.cast(media, _MEDIA_TYPE)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+                raise InputError(path, f"media is not a list of URLs: {err}",
+                                 field="media") from None
+            table = table.set_column(table.column_names.index("media"), "media", media)
     frame = table.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame, "row {}", None
@@ -367,6 +378,7 @@ def _as_str(col: pd.Series) -> pd.Series:
 def _first_bad(bad: np.ndarray, col: pd.Series, path, where: str, field_name: str, problem: str):
     i = int(np.flatnonzero(bad)[0])
     value = col.iloc[i]
+    value = value.item() if hasattr(value, "item") else value  # numpy scalar -> plain repr
     count = int(bad.sum())
     more = f" ({count - 1:,} more row(s) like it)" if count > 1 else ""
     raise InputError(path, f"{problem}: {value!r}{more}", where=where.format(col.index[i]),
@@ -455,7 +467,7 @@ def _media(col: pd.Series | None, n: int) -> pa.ListArray:
         arr = pa.chunked_array([col.array._pa_array.combine_chunks()]).combine_chunks()
         arr = pc.cast(arr, _MEDIA_TYPE)
         return pc.if_else(pc.is_null(arr), pa.scalar([], type=_MEDIA_TYPE), arr)
-    if col.dtype == "str" or col.map(type).isin([str, type(None)]).all():  # CSV
+    if col.dtype == "str" or col.map(type).isin([str, type(None)]).all():  # per-row: type check
         text = pa.array(col.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
         text = pc.utf8_trim_whitespace(text)
         # The archive's README says "; "; real CSVs also join with ",". URLs never hold either
@@ -463,7 +475,8 @@ def _media(col: pd.Series | None, n: int) -> pa.ListArray:
         text = pc.replace_substring_regex(text, r"\s*[;,]\s*(https?://)", "\x1f\\1")
         split = pc.split_pattern(text, "\x1f")
         return pc.if_else(pc.equal(text, ""), pa.scalar([], type=_MEDIA_TYPE), split)
-    values = [v if isinstance(v, list) else ([] if v is None or v != v else [str(v)])
+    values = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else
+              ([] if v is None or v != v else [str(v)])
               for v in col.to_numpy(dtype=object)]  # per-row: JSON objects are Python already
     return pa.array(values, type=_MEDIA_TYPE)
 

@@ -1,0 +1,19 @@
+"""Shared fixtures. Real samples live beside the project in ../shared/data/truthsocial/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "truthsocial"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The folder of real archive samples; tests using it skip when it is absent."""
+    if not (SHARED / "metrics_2025-07-11_2025-07-19.csv").exists():
+        pytest.skip(f"real data samples not found at {SHARED} (they sit beside the project, "
+                    "in ../shared/data/truthsocial/, on the newsroom's machines only)")
+    return SHARED
