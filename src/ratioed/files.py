@@ -48,10 +48,33 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:
-    """Write a DataFrame as Parquet (pyarrow, zstd) atomically."""
+    """Write a DataFrame as Parquet (pyarrow, zstd) atomically; read it with :func:`read_parquet`.
+
+    The Arrow schema carries the types (tz-aware times, list columns, categories), so pandas'
+    own metadata -- which pandas cannot read back for Arrow list columns -- is left out.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata(None)
     buf = io.BytesIO()
-    df.to_parquet(buf, engine="pyarrow", compression="zstd", index=False)
+    pq.write_table(table, buf, compression="zstd")
     return write_bytes_atomic(path, buf.getvalue())
+
+
+def read_parquet(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a Parquet file written by :func:`write_parquet_atomic`: lists stay Arrow lists,
+    strings become pandas strings, dictionaries become categories."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=columns)
+
+    def mapper(t):
+        return pd.ArrowDtype(t) if pa.types.is_list(t) or pa.types.is_large_list(t) else None
+
+    return table.to_pandas(types_mapper=mapper)
 
 
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:

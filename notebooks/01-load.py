@@ -1,0 +1,95 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. Load the archive
+#
+# Reads every source (several sources are several captures of the same posts, merged so each
+# post keeps its latest counts), leaves out what the analysis cannot use, applies the date
+# window, and saves the posts for the next notebooks. Every exclusion is counted.
+
+# %% tags=["parameters"]
+sources = []  # paths or URLs of archive files. Several files are captures of the same posts: the last listed is the latest, unless every file states its capture time
+start = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
+end = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
+tz = "America/New_York"  # time zone that decides which calendar day a post belongs to
+
+# %%
+import json
+
+import pandas as pd
+from IPython.display import display
+
+from ratioed import load_archive, paths
+from ratioed.build import provenance, record_numbers
+from ratioed.clean import in_window, split_analysable
+from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
+
+# %% [markdown]
+# ## Sources
+# Each file is read, validated (ids, times, counts) and cleaned (HTML, entities, mojibake).
+
+# %%
+archive = load_archive(sources)
+print(archive.summary())
+display(archive.captures_table[["label", "layout", "captured_at", "rows", "duplicate_ids",
+                                "first_post", "last_post"]])
+
+# %% [markdown]
+# ## Leave out re-truths of other accounts
+# The archive stores re-truths of other accounts' posts with all three counts at 0: their
+# engagement belongs to the other account, so they cannot be ratioed.
+
+# %%
+posts_all = archive.posts
+kept, excluded = split_analysable(posts_all)
+print(f"Drop re-truths of other accounts (all counts 0): {len(excluded):,} posts excluded, "
+      f"{len(kept):,} kept")
+
+# %% [markdown]
+# ## Date window
+# Days are calendar days in the parameter `tz`.
+
+# %%
+inside = in_window(kept, start, end, tz)
+outside = kept.loc[~inside].assign(reason=f"outside the window {start or '…'} to {end or '…'} ({tz})")
+posts = kept.loc[inside]
+print(f"Keep posts from {start or 'the first post'} to {end or 'the last post'}: "
+      f"{len(outside):,} posts excluded, {len(posts):,} kept")
+
+# %% [markdown]
+# ## Checks the later notebooks rely on
+
+# %%
+assert posts["id"].is_unique, "post ids must be unique after merging"
+assert (posts[["replies", "retruths", "likes"]] >= 0).all().all(), "counts must be non-negative"
+assert len(posts_all) == len(posts) + len(excluded) + len(outside), "every post accounted for"
+if len(posts):
+    local = posts["created_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    assert start is None or local.min() >= pd.Timestamp(start)
+    assert end is None or local.max() <= pd.Timestamp(end)
+print(f"{len(posts):,} posts, ids unique, counts non-negative, all inside the window")
+
+# %%
+history = archive.history.loc[archive.history["id"].isin(posts["id"])]
+write_parquet_atomic(posts, paths.POSTS_PARQUET)
+write_parquet_atomic(history, paths.HISTORY_PARQUET)
+write_parquet_atomic(posts_all[["id", "created_at"]], paths.PROCESSED_DIR / "all_posts.parquet")
+excluded_all = pd.concat([excluded, outside])[["id", "created_at", "kind", "replies", "retruths",
+                                               "likes", "reason"]]
+write_csv_atomic(excluded_all, paths.EXCLUDED_CSV)
+params = {"sources": sources, "start": start, "end": end, "tz": tz}
+write_text_atomic(paths.PROVENANCE_JSON, json.dumps(provenance(archive, params), indent=2) + "\n")
+record_numbers("load", {
+    "posts_loaded": len(posts_all), "retruths_excluded": len(excluded),
+    "outside_window": len(outside), "posts_analysed": len(posts),
+    "captures": len(archive.captures),
+    "first_post": posts["created_at"].min(), "last_post": posts["created_at"].max(),
+})
+print(f"Saved {len(posts):,} posts and {len(history):,} capture rows; "
+      f"{len(excluded_all):,} exclusions listed in {paths.EXCLUDED_CSV.name}")

@@ -1,0 +1,371 @@
+"""Run the numbered notebooks with papermill and build the HTML report with nbconvert.
+
+How a build works (``make report`` calls :func:`build_report`):
+
+1. Parameters come from a named YAML set (``params/default.yaml`` unless another is given),
+   overridden by ``--set key=value`` (the Makefile's variables) and the command line's sources.
+2. Each notebook's *fingerprint* hashes its source, the parameters it declares, the library's
+   code, the inputs' size and modification time, and the fingerprints of the notebooks it reads
+   from (:data:`READS_FROM`). A notebook whose fingerprint matches the last successful run is not
+   run again.
+3. Stale notebooks run in order in **one** Jupyter kernel (start-up and imports paid once); the
+   kernel's namespace is reset before each notebook so none can lean on another's variables.
+4. All executed notebooks are exported in one nbconvert call, without code or prompts, through
+   an offline template, to ``reports/index.html`` -- written atomically, only after every
+   notebook succeeded. A failing cell stops the build with one line naming notebook, cell and
+   error; the executed notebook stays in ``build/executed/`` and the last good report is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from . import __version__, paths
+from .errors import InputError
+from .files import sha256_file, write_text_atomic
+
+KERNEL_NAME = "python3"
+# which notebooks read another's outputs (by file-name prefix); the rest of the order is free
+READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
+PARAM_KEYS = ["sources", "start", "end", "tz", "definition", "highlight_id", "observations",
+              "trailing_window"]
+
+
+class BuildError(RuntimeError):
+    """A notebook failed or produced output the report must not carry."""
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def load_params(params_file: Path | str | None = None, overrides: dict | None = None,
+                sources: list[str] | None = None) -> dict:
+    """Parameters for a build: YAML set, then ``overrides`` (strings), then ``sources``."""
+    path = Path(params_file) if params_file else paths.DEFAULT_PARAMS
+    if not path.exists():
+        raise InputError(path, "parameter file not found")
+    try:
+        params = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML: {err}") from None
+    unknown = set(params) - set(PARAM_KEYS)
+    if unknown:
+        raise InputError(path, f"unknown parameter(s) {', '.join(sorted(unknown))}; "
+                               f"known: {', '.join(PARAM_KEYS)}")
+    for key, value in (overrides or {}).items():
+        if key not in PARAM_KEYS:
+            raise InputError("--set", f"unknown parameter {key!r}; known: {', '.join(PARAM_KEYS)}")
+        if value == "":
+            continue  # an empty Make variable means "not set"
+        params[key] = value.split() if key == "sources" else str(value)
+    if sources:
+        params["sources"] = list(sources)
+    for key in ("start", "end", "highlight_id"):  # YAML may read dates/ids as non-strings
+        if params.get(key) is not None:
+            params[key] = str(params[key])
+    params["sources"] = [str(s) for s in params.get("sources") or []]
+    return params
+
+
+def resolve_sources(params: dict) -> dict:
+    """Replace URLs by downloaded snapshots and fill in the latest snapshot when none is given."""
+    from .download import download, latest_snapshot
+
+    resolved = []  # absolute paths: the kernel runs in notebooks/, not the caller's folder
+    for src in params["sources"]:
+        resolved.append(str(download(src)) if src.startswith(("http://", "https://"))
+                        else str(Path(src).expanduser().resolve()))
+    if not resolved:
+        latest = latest_snapshot()
+        if latest is None:
+            print("no snapshot of the archive in data/raw/: downloading one", file=sys.stderr)
+            latest = download()
+        resolved = [str(latest)]
+    return {**params, "sources": resolved}
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def git_commit() -> str:
+    """The project's git commit (with ``-dirty`` when files differ), or ``unknown``."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=paths.PROJ_ROOT,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=paths.PROJ_ROOT, capture_output=True, text=True).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def provenance(archive, params: dict) -> dict:
+    """What a report was built from: sources (hash, rows, post range, capture time), parameters,
+    package version and git commit."""
+    caps = []
+    for c in sorted(archive.captures, key=lambda c: c.rank):
+        caps.append({
+            "source": c.path, "layout": c.layout, "sha256": c.sha256, "bytes": c.bytes,
+            "rows": c.rows, "first_post": c.first_post.isoformat() if c.first_post is not None else None,
+            "last_post": c.last_post.isoformat() if c.last_post is not None else None,
+            "captured_at": c.captured_at.isoformat() if c.captured_at is not None else None,
+            "capture_rank": c.rank,
+        })
+    return {"sources": caps, "parameters": params, "package_version": __version__,
+            "git_commit": git_commit(), "python": sys.version.split()[0]}
+
+
+def record_numbers(section: str, numbers: dict) -> dict:
+    """Merge ``numbers`` under ``section`` into ``numbers.json`` (every number the story prints)."""
+    current = json.loads(paths.NUMBERS_JSON.read_text()) if paths.NUMBERS_JSON.exists() else {}
+    current[section] = numbers
+    write_text_atomic(paths.NUMBERS_JSON, json.dumps(current, indent=2, sort_keys=True,
+                                                      default=str) + "\n")
+    return current
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def notebooks() -> list[Path]:
+    """The numbered notebooks, in run order."""
+    return sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+
+
+def _hash(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def _library_hash() -> str:
+    files = sorted(Path(__file__).parent.rglob("*"))
+    return _hash(*[f.read_bytes() for f in files if f.is_file() and "__pycache__" not in f.parts])
+
+
+def _input_stamp(params: dict) -> str:
+    stamp = []
+    for src in params["sources"]:
+        p = Path(src)
+        st = p.stat() if p.exists() else None
+        stamp.append((str(p.resolve()), st.st_size if st else None, st.st_mtime_ns if st else None))
+    obs = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
+    stamp.append(sha256_file(obs) if obs.exists() else None)
+    stamp.append(sha256_file(paths.CLAIMS_YAML) if paths.CLAIMS_YAML.exists() else None)
+    return _hash(*stamp)
+
+
+def notebook_params(nb_path: Path, params: dict) -> dict:
+    """The subset of ``params`` a notebook declares in its ``parameters`` cell."""
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(nb_path))
+    return {k: v for k, v in params.items() if k in declared}
+
+
+def fingerprints(params: dict) -> dict[str, str]:
+    """Fingerprint of every notebook for these parameters (see module docs)."""
+    lib, inputs = _library_hash(), _input_stamp(params)
+    out: dict[str, str] = {}
+    for nb in notebooks():
+        key = nb.name[:2]
+        nb_params = notebook_params(nb, params)
+        source = [(c.cell_type, c.source, c.metadata.get("tags", []))
+                  for c in nbformat.read(nb, as_version=4).cells]
+        out[nb.name] = _hash(json.dumps(source), json.dumps(nb_params, sort_keys=True), lib,
+                             inputs, *[out[n.name] for n in notebooks()
+                                       if n.name[:2] in READS_FROM.get(key, [])])
+    return out
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _prepare(nb_path: Path) -> Path:
+    """A copy of the notebook with a hidden first cell that resets the shared kernel."""
+    nb = nbformat.read(nb_path, as_version=4)
+    reset = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["ratioed-reset"]})
+    nb.cells.insert(0, reset)
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3",
+                                 "language": "python"}
+    staged = paths.BUILD_DIR / "staged" / nb_path.name
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, staged)
+    return staged
+
+
+def _check_executed(nb_path: Path, executed: Path) -> None:
+    """Refuse output the report must not carry: errors, tracebacks, warnings, stderr."""
+    nb = nbformat.read(executed, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            bad = None
+            if out.output_type == "error":
+                bad = f"{out.ename}: {out.evalue}"
+            elif out.output_type == "stream" and out.name == "stderr":
+                bad = "wrote to stderr: " + out.text.strip().splitlines()[0] if out.text.strip() \
+                    else None
+            if bad:
+                raise BuildError(f"{nb_path.relative_to(paths.PROJ_ROOT)}, cell {i}: {bad}")
+
+
+def _source_cell(executed: Path, index: int) -> str:
+    """Name the failed cell by its number in the source notebook and its first line."""
+    cells = nbformat.read(executed, as_version=4).cells
+    failed = [i for i, c in enumerate(cells)
+              if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    index = failed[0] if failed else index
+    added = {"ratioed-reset", "injected-parameters", "papermill-error-cell-tag"}
+    shift = sum(1 for c in cells[:index] if added & set(c.metadata.get("tags", [])))
+    first = next((ln for ln in cells[index].source.splitlines() if ln.strip()), "")
+    return f"cell {index - shift} (`{first.strip()[:60]}`)"
+
+
+def run_notebooks(stale: list[Path], params: dict, progress: bool = True) -> None:
+    """Execute ``stale`` notebooks in order in one kernel; raise BuildError on the first failure."""
+    import papermill as pm
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.utils import run_sync
+
+    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+    paths.EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                            ip=str(paths.BUILD_DIR / "kernel"))
+    env = {**os.environ, "PYTHONHASHSEED": "0", "RATIOED_ROOT": str(paths.PROJ_ROOT)}
+    env.pop("MPLBACKEND", None)  # Agg would stop inline figures from reaching the report
+    run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR))
+    try:
+        for nb_path in stale:
+            executed = paths.EXECUTED_DIR / nb_path.name
+            print(f"running {nb_path.relative_to(paths.PROJ_ROOT)}", file=sys.stderr, flush=True)
+            try:
+                pm.execute_notebook(str(_prepare(nb_path)), str(executed),
+                                    parameters=notebook_params(nb_path, params),
+                                    kernel_name=KERNEL_NAME, progress_bar=progress,
+                                    cwd=str(paths.NOTEBOOKS_DIR), km=km)
+            except pm.PapermillExecutionError as err:
+                raise BuildError(f"{nb_path.relative_to(paths.PROJ_ROOT)}, "
+                                 f"{_source_cell(executed, err.cell_index)}: {err.ename}: "
+                                 f"{(err.evalue or '').splitlines()[0] if err.evalue else ''}"
+                                 ) from None
+            _check_executed(nb_path, executed)
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _header_cells(params: dict) -> list:
+    """Cells that open the report: title, findings (the claims ledger) and provenance.
+
+    Built as HTML *outputs* from escaped values, so nothing from the data becomes markup.
+    """
+    import pandas as pd
+
+    e = html.escape
+    prov = json.loads(paths.PROVENANCE_JSON.read_text()) if paths.PROVENANCE_JSON.exists() else {}
+    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = ["<h1>Was Trump \u201cratioed\u201d on his own platform? Checking the numbers</h1>",
+             "<p class='lede'>On 12 July 2025 a Truth Social post by Donald Trump defending "
+             "Attorney General Pam Bondi drew more replies than likes and more replies than "
+             "re-truths. This report regenerates every figure, table and checked claim from the "
+             "public archive of his posts. Engagement counts are snapshots taken when the archive "
+             "captured each post, not final totals.</p>"]
+    if paths.CLAIMS_CSV.exists():
+        claims = pd.read_csv(paths.CLAIMS_CSV, dtype=str, keep_default_na=False)
+        table = claims[["claim", "status", "evidence"]].rename(columns=str.capitalize).to_html(
+            index=False, escape=True, border=0, classes="claims")
+        parts.append("<h2>Findings: the story's claims, checked</h2>" + table)
+    src_rows = "".join(
+        f"<tr><td>{e(s['source'])}</td><td><code>{e(s['sha256'][:16])}\u2026</code></td>"
+        f"<td>{s['rows']:,}</td><td>{e(str(s['first_post']))}</td><td>{e(str(s['last_post']))}</td>"
+        f"<td>{e(str(s['captured_at'] or 'not stated (order ' + str(s['capture_rank'] + 1) + ')'))}</td></tr>"
+        for s in prov.get("sources", []))
+    par = params
+    par_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(json.dumps(v))}</td></tr>"
+                       for k, v in par.items())
+    parts.append(
+        "<h2>Provenance</h2><table class='provenance'><thead><tr><th>Source</th><th>sha256</th>"
+        "<th>Rows</th><th>First post (UTC)</th><th>Last post (UTC)</th><th>Captured</th></tr>"
+        f"</thead><tbody>{src_rows}</tbody></table>"
+        f"<table class='provenance'><tbody>{par_rows}"
+        f"<tr><th>package</th><td>ratioed {e(prov.get('package_version', __version__))}</td></tr>"
+        f"<tr><th>git commit</th><td><code>{e(prov.get('git_commit', git_commit()))}</code></td></tr>"
+        f"<tr><th>built</th><td>{e(built)}</td></tr></tbody></table>")
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "\n".join(parts)})]
+    return [cell]
+
+
+def export_report(executed: list[Path], params: dict) -> Path:
+    """One nbconvert call: the executed notebooks, without code, into ``reports/index.html``."""
+    from nbconvert import HTMLExporter
+
+    report = nbformat.v4.new_notebook()
+    report.metadata["title"] = "Was Trump \u201cratioed\u201d on his own platform?"
+    report.cells = _header_cells(params)
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        report.cells += [c for c in nb.cells
+                         if not {"ratioed-reset", "parameters", "injected-parameters"}
+                         & set(c.metadata.get("tags", []))]
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(report)
+    write_text_atomic(paths.REPORT_HTML, body)
+    return paths.REPORT_HTML
+
+
+def build_report(sources=None, params_file=None, overrides=None, only=None,
+                 progress: bool = True) -> int:
+    """Run stale notebooks and export the report; return a process exit code."""
+    t0 = time.perf_counter()
+    try:
+        params = resolve_sources(load_params(params_file, overrides, sources))
+        prints = fingerprints(params)
+        manifest = json.loads(paths.MANIFEST_JSON.read_text()) if paths.MANIFEST_JSON.exists() else {}
+        all_nbs = notebooks()
+        stale = [nb for nb in all_nbs
+                 if manifest.get(nb.name) != prints[nb.name]
+                 or not (paths.EXECUTED_DIR / nb.name).exists()]
+        if only:
+            stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
+        if stale:
+            for nb in stale:
+                manifest.pop(nb.name, None)
+            write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
+            run_notebooks(stale, params, progress=progress)
+            for nb in stale:
+                manifest[nb.name] = prints[nb.name]
+                write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
+        else:
+            print("all notebooks up to date", file=sys.stderr)
+        export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
+    except InputError as err:
+        print(f"make report: input error: {err}", file=sys.stderr)
+        return 2
+    except BuildError as err:
+        print(f"make report: failed: {err}; executed notebook kept in "
+              f"{paths.EXECUTED_DIR.relative_to(paths.PROJ_ROOT)}/; previous "
+              f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} left unchanged", file=sys.stderr)
+        return 1
+    print(f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} "
+          f"({len(stale)} notebook(s) run, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    return 0
+
