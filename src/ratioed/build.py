@@ -153,8 +153,8 @@ def _hash(*parts) -> str:
 
 
 def _library_hash() -> str:
-    files = sorted(Path(__file__).parent.rglob("*"))
-    return _hash(*[f.read_bytes() for f in files if f.is_file() and "__pycache__" not in f.parts])
+    """Hash of the library's Python code (the report template only affects the export)."""
+    return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parent.rglob("*.py"))])
 
 
 def _input_stamp(params: dict) -> str:
@@ -231,8 +231,9 @@ def _source_cell(executed: Path, index: int) -> str:
     index = failed[0] if failed else index
     added = {"ratioed-reset", "injected-parameters", "papermill-error-cell-tag"}
     shift = sum(1 for c in cells[:index] if added & set(c.metadata.get("tags", [])))
+    total = sum(1 for c in cells if not added & set(c.metadata.get("tags", [])))
     first = next((ln for ln in cells[index].source.splitlines() if ln.strip()), "")
-    return f"cell {index - shift} (`{first.strip()[:60]}`)"
+    return f"cell {index - shift + 1} of {total} (`{first.strip()[:60]}`)"
 
 
 def run_notebooks(stale: list[Path], params: dict, progress: bool = True) -> None:

@@ -1,0 +1,80 @@
+# ratioed: `make` lists the targets. Only `download` (and `report` with no snapshot yet, or a
+# URL in SOURCE) touches the network; everything else runs offline.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export JUPYTER_PREFER_ENV_PATH := 1
+
+## ---- parameters: a named set, overridden by any variable given (empty = not set) -----------
+PARAMS ?= params/default.yaml
+SOURCE ?=
+START ?=
+END ?=
+DAY_TZ ?=
+DEFINITION ?=
+HIGHLIGHT ?=
+OBSERVATIONS ?=
+WINDOW ?=
+
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+LIBRARY := $(shell find src/ratioed -type f -not -path '*/__pycache__/*')
+LATEST := $(lastword $(sort $(filter-out %.provenance.json,$(wildcard data/raw/truth_archive_*))))
+SOURCE_FILES := $(if $(strip $(SOURCE)),$(filter-out http://% https://%,$(SOURCE)),$(LATEST))
+# a URL, or no snapshot yet and none given: always run (the build downloads)
+ALWAYS := $(if $(filter http://% https://%,$(SOURCE)),FORCE,$(if $(strip $(SOURCE_FILES)$(shell grep -s '^sources: *\[..*\]' $(PARAMS))),,FORCE))
+CONFIG := PARAMS=$(PARAMS) SOURCE=$(SOURCE) START=$(START) END=$(END) DAY_TZ=$(DAY_TZ) DEFINITION=$(DEFINITION) HIGHLIGHT=$(HIGHLIGHT) OBSERVATIONS=$(OBSERVATIONS) WINDOW=$(WINDOW)
+SETS := --set start=$(START) --set end=$(END) --set tz=$(DAY_TZ) --set definition=$(DEFINITION) \
+	--set highlight_id=$(HIGHLIGHT) --set observations=$(OBSERVATIONS) --set trailing_window=$(WINDOW)
+
+.PHONY: help install test report download lab sync check-pairs bench lint clean FORCE
+
+help: ## list the targets
+	@echo "ratioed: reproduce the 'ratioed' Truth Social story. Targets:"
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+	@echo "Parameters (make report VAR=...): SOURCE PARAMS START END DAY_TZ DEFINITION HIGHLIGHT OBSERVATIONS WINDOW"
+
+$(PY):
+	python3 -m venv $(VENV)
+
+install: $(PY) ## create .venv and install the package, test tools and the python3 kernel (registry)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ratioed)" >/dev/null
+
+test: ## run the test suite (offline; real-data tests skip without ../shared)
+	$(PY) -m pytest
+
+report: reports/index.html ## run the notebooks and build reports/index.html (offline given SOURCE)
+
+build/config.stamp: FORCE
+	@mkdir -p build
+	@echo '$(CONFIG)' | cmp -s - $@ || echo '$(CONFIG)' > $@
+
+reports/index.html: $(NOTEBOOKS) $(LIBRARY) $(PARAMS) $(SOURCE_FILES) build/config.stamp \
+		data/claims.yaml data/raw/observations.csv $(OBSERVATIONS) $(ALWAYS)
+	$(PY) -m ratioed report $(SOURCE) --params $(PARAMS) $(SETS)
+	@touch $@
+
+download: ## download a new dated snapshot of the public archive into data/raw/ (network)
+	$(PY) -m ratioed download
+
+lab: ## start JupyterLab on the project kernel; saving a notebook updates its .py pair
+	$(PY) -m pip install --quiet -e '.[lab]'
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+sync: ## after editing a notebook's .py copy, update the .ipynb (or the other way round)
+	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]-*.ipynb
+
+bench: ## run the benchmarks and rewrite benchmarks/RESULTS.md (minutes; not part of test)
+	$(PY) benchmarks/run.py
+
+lint: ## ruff over the library, tests and benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks
+
+clean: ## remove what `make report` rebuilds (build/, reports/*, data/processed/*)
+	rm -rf build
+	find reports data/processed -mindepth 1 -not -name .gitkeep -delete
+
+FORCE:

@@ -1,0 +1,168 @@
+"""`make report` end to end: the notebooks run on the real samples and the report keeps its
+contract (self-contained, no code, no warnings, provenance, tables, figures, escaped content).
+
+Builds run in a temporary copy of the project (RATIOED_ROOT), so the repository's own reports/
+are not touched. Slow: each build starts a Jupyter kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HIGHLIGHT = "114842356238631061"
+pytestmark = pytest.mark.slow
+
+
+def make_project(tmp: Path) -> Path:
+    for d in ("notebooks", "params"):
+        shutil.copytree(ROOT / d, tmp / d, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (tmp / "data" / "raw").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "claims.yaml", tmp / "data" / "claims.yaml")
+    shutil.copy(ROOT / "data" / "raw" / "observations.csv", tmp / "data" / "raw")
+    shutil.copy(ROOT / "Makefile", tmp / "Makefile")
+    shutil.copytree(ROOT / "src", tmp / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp
+
+
+def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RATIOED_ROOT": str(project)}
+    return subprocess.run([sys.executable, "-m", "ratioed", "report", *args], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(shared, tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("project"))
+    source = shared / "metrics_2025-07-11_2025-07-19.csv"
+    first = run_build(project, str(source))
+    assert first.returncode == 0, first.stderr
+    second = run_build(project, str(source))
+    return project, source, first, second
+
+
+def test_report_contract(built):
+    project, source, first, _ = built
+    html = (project / "reports" / "index.html").read_text()
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "loads something from the network"
+    imgs = re.findall(r"<img [^>]*src=\"([^\"]{0,40})", html)
+    assert len(imgs) == 4 and all(s.startswith("data:image/png;base64,") for s in imgs)
+    body = html[html.index("<body"):]
+    for bad in ("Traceback", "Warning", "jp-InputArea-editor", "hl-ipython3", "In&nbsp;[",
+                "application/vnd.jupyter.stderr"):
+        assert bad not in body, bad
+    # provenance on top: source, its sha256, rows, post range, parameters, version, commit
+    top = html[: html.index("1. Load the archive")]
+    import hashlib
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    for needle in (source.name, digest[:16], "107", "2025-07-11T", "2025-07-19T", "definition",
+                   "highlight_id", "ratioed 0.1.0", "git commit"):
+        assert needle in top, needle
+    assert "running notebooks/01-load.ipynb" in first.stderr
+    assert "Executing:" in first.stderr  # papermill's progress bar per notebook
+
+
+def test_tables(built):
+    project = built[0]
+    ratioed = pd.read_csv(project / "reports/tables/ratioed_posts.csv", dtype={"id": str})
+    assert ratioed["id"].tolist() == [HIGHLIGHT]
+    row = ratioed.iloc[0]
+    assert (row["replies"], row["retruths"], row["likes"]) == (19954, 6644, 18687)
+    assert row["reply_like_ratio"] == pytest.approx(19954 / 18687)
+    claims = pd.read_csv(project / "reports/tables/claims.csv", dtype=str).set_index("id")
+    assert {"claim", "status", "evidence"} <= set(claims.columns)
+    assert claims["status"].to_dict() == {
+        "C1": "supported", "C2": "supported",
+        "C3": "not checkable with these data",  # 107 posts from one week
+        "C4": "not checkable with these data", "C5": "not checkable with these data"}
+    assert "36,000 replies" in claims.loc["C2", "evidence"]
+    defs = pd.read_csv(project / "reports/tables/definitions.csv").set_index("definition")
+    assert defs["posts_flagged"].to_dict() == {"both": 1, "either": 3, "likes": 1, "retruths": 3}
+    numbers = json.loads((project / "data/processed/numbers.json").read_text())
+    assert numbers["load"]["posts_loaded"] == 107 and numbers["load"]["retruths_excluded"] == 1
+
+
+def test_every_figure_has_png_svg_and_csv(built):
+    figs = built[0] / "reports" / "figures"
+    names = sorted({p.stem for p in figs.iterdir()})
+    assert names == ["fig1-likes-vs-replies", "fig2-reply-like-ratio-over-time",
+                     "fig3-definitions", "fig4-highlight-readings"]
+    for n in names:
+        for ext in ("png", "svg", "csv"):
+            assert (figs / f"{n}.{ext}").stat().st_size > 100
+    readings = pd.read_csv(figs / "fig4-highlight-readings.csv")
+    assert readings["replies"].tolist() == [19954, 36000]
+
+
+def test_rebuild_with_nothing_changed_runs_no_notebook(built):
+    second = built[3]
+    assert second.returncode == 0
+    assert "all notebooks up to date" in second.stderr and "running" not in second.stderr
+
+
+def test_failing_cell_keeps_last_report(built, tmp_path):
+    project = make_project(tmp_path / "p")
+    source = built[1]
+    assert run_build(project, str(source)).returncode == 0
+    good = (project / "reports/index.html").read_bytes()
+    nb = project / "notebooks" / "02-ratios.ipynb"
+    text = nb.read_text().replace("ratios = add_ratios(posts)", "ratios = add_ratios(postz)")
+    nb.write_text(text)
+    res = run_build(project, str(source))
+    assert res.returncode == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("make report")]
+    assert len(lines) == 1
+    assert "notebooks/02-ratios.ipynb, cell 5 of 12 (`ratios = add_ratios(postz)" in lines[0]
+    assert "NameError: name 'postz' is not defined" in lines[0]
+    assert (project / "reports/index.html").read_bytes() == good
+    assert "postz" in (project / "build/executed/02-ratios.ipynb").read_text()
+
+
+def test_post_content_never_becomes_html(tmp_path):
+    """Made-up posts: one carries script and markup in its text; the report shows it as text."""
+    project = make_project(tmp_path / "p")
+    posts = [{"id": str(114800000000000000 + i), "created_at": f"2025-07-{10 + i // 10:02d}T1{i % 10}:00:00Z",
+              "content": f"<p>Ordinary made-up post {i}</p>", "url": "https://example.invalid",
+              "media": [], "replies_count": 100 + i, "reblogs_count": 500, "favourites_count": 2000}
+             for i in range(30)]
+    posts[5].update(content='<p>&lt;script&gt;alert("x")&lt;/script&gt; <img src=x onerror=alert(2)>'
+                            '&lt;b&gt;bold&lt;/b&gt;</p>', replies_count=5000, favourites_count=1000)
+    src = tmp_path / "made_up_posts.json"
+    src.write_text(json.dumps(posts))
+    res = run_build(project, str(src), "--set", f"highlight_id={posts[5]['id']}")
+    assert res.returncode == 0, res.stderr
+    html = (project / "reports/index.html").read_text()
+    assert "<script" not in html.lower() and "<b>bold" not in html and "onerror" not in html
+    assert "&lt;script&gt;alert" in html  # shown, as text, in the top-posts table
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_make_does_nothing_when_nothing_changed(built, tmp_path):
+    project = make_project(tmp_path / "p")
+    venv = Path(sys.prefix)
+    args = ["make", "report", f"VENV={venv}", f"SOURCE={built[1]}"]
+    env = {**os.environ, "RATIOED_ROOT": str(project)}
+    first = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "ratioed report" not in again.stdout  # no recipe ran
+    assert "ratioed report" in first.stdout  # (the check above can fail)
+    (project / "notebooks/04-figures.ipynb").touch()  # edit one notebook: only it re-runs
+    third = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 0, third.stderr
+    ran = re.findall(r"running (notebooks/\S+)", third.stderr)
+    assert ran == [], "touching a file without changing it re-runs nothing"
+    nb = project / "notebooks/04-figures.ipynb"
+    nb.write_text(nb.read_text().replace("Figures", "Figures, redrawn", 1))
+    fourth = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert re.findall(r"running (notebooks/\S+)", fourth.stderr) == ["notebooks/04-figures.ipynb"]
