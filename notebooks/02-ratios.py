@@ -89,9 +89,11 @@ record_numbers("ratios", {
     "definition": definition,
     "posts_checked": len(ratios),
     "flagged": {d: int(ratios[f"ratioed_{d}"].sum()) for d in DEFINITIONS},
-    "highlight": (hl[["replies", "retruths", "likes", "reply_like_ratio", "reply_retruth_ratio",
-                      "trailing_median", "ratio_multiple", "trailing_percentile"]]
-                  .iloc[0].round(4).to_dict() if len(hl) else None),
+    "highlight": ({**{c: int(hl.iloc[0][c]) for c in ("replies", "retruths", "likes")},
+                   **{c: round(float(hl.iloc[0][c]), 4) for c in (
+                       "reply_like_ratio", "reply_retruth_ratio", "trailing_median",
+                       "ratio_multiple", "trailing_percentile")},
+                   "trailing_posts": int(hl.iloc[0]["trailing_posts"])} if len(hl) else None),
 })
 if len(hl):
     h = hl.iloc[0]

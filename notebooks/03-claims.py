@@ -20,8 +20,11 @@ highlight_id = "114842356238631061"  # the post the story is about (a string)
 observations = None  # CSV of reporters readings (post_id, observed_at, counts, source). None means data/raw/observations.csv
 start = None  # the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
 end = None  # see `start`
+tz = "America/New_York"  # time zone for times quoted in the evidence
 
 # %%
+import json
+
 import pandas as pd
 from IPython.display import display
 
@@ -41,10 +44,10 @@ print(f"{len(claims)} claims; {len(ratios):,} posts; {len(obs)} reporter observa
 # %%
 evidence = Evidence(posts=ratios, history=history, observations=obs,
                     all_created_at=all_posts["created_at"], windowed=bool(start or end),
-                    highlight_id=highlight_id, definition=definition)
+                    highlight_id=highlight_id, definition=definition, tz=tz)
 verdicts = evaluate(claims, evidence)
 write_csv_atomic(verdicts, paths.CLAIMS_CSV)
-record_numbers("claims", {r.id: {"status": r.status, "numbers": r.numbers}
+record_numbers("claims", {r.id: {"status": r.status, "numbers": json.loads(r.numbers)}
                           for r in verdicts.itertuples()})
 print("Input covers the full archive" if evidence.full_archive else
       f"Input is not the full archive ({evidence.coverage}): archive-wide claims are not checkable")

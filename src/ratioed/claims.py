@@ -37,6 +37,7 @@ class Evidence:
     windowed: bool  # a date window was applied
     highlight_id: str
     definition: str = STORY_DEFINITION
+    tz: str = "America/New_York"  # for times shown in the evidence
     notes: dict = field(default_factory=dict)
 
     @property
@@ -91,7 +92,8 @@ def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
             "archive": {c: int(a[c]) for c in ("replies", "retruths", "likes")},
             "observed_reply_like_ratio": round(o["replies"] / o["likes"], 3),
             "archive_reply_like_ratio": round(float(a["reply_like_ratio"]), 3)}
-    text = (f"reading at {o['observed_at']:%d %b %Y %H:%M %Z} ({o['source']}): {_counts(o)}; "
+    text = (f"reading at {o['observed_at'].tz_convert(ev.tz):%d %b %Y %H:%M %Z} ({o['source']}): "
+            f"{_counts(o)}; "
             f"archive capture: {_counts(a)}. Both show replies above likes and re-truths: {ok}"
             f" (reply/like {nums['observed_reply_like_ratio']} vs "
             f"{nums['archive_reply_like_ratio']}). "
