@@ -28,7 +28,7 @@ END_MS = 1_772_000_000_000  # early 2026
 def _texts(rng, n_templates=4000):
     """A pool of made-up post texts of realistic length, some with HTML, entities, mojibake."""
     out = []
-    for i in range(n_templates):
+    for _ in range(n_templates):
         k = int(rng.integers(8, 110))
         words = rng.choice(WORDS, size=k)
         text = " ".join(words).capitalize() + "!"

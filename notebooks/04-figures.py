@@ -67,7 +67,7 @@ plt.show()
 # %%
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
 captures = history.loc[history["id"] == highlight_id].assign(
-    reading=lambda d: "archive: " + d["capture"]
+    reading=lambda d: "archive: " + d["capture"].astype(str)
     + d["captured_at"].dt.strftime(" (%d %b %Y)").fillna(""))
 readings = pd.concat([
     captures[["reading", "replies", "retruths", "likes"]],

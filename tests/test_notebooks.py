@@ -26,7 +26,7 @@ def test_notebook_and_py_copy_agree(path):
     a = cells(nbformat.read(path, as_version=4))
     b = cells(jupytext.read(py))
     assert len(a) == len(b), f"{path.name} and {py.name} hold different numbers of cells"
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
         assert x == y, f"cell {i} differs between {path.name} and {py.name}: run `make sync`"
 
 

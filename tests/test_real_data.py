@@ -59,7 +59,7 @@ def test_three_captures_the_third_covers_a_subset(shared):
              shared / "backfill_2025-10-26_2025-10-30.jsonl"]
     merged = load_archive(files)
     assert len(merged.posts) == 140 and len(merged.history) == 140 + 140 + 86
-    by_capture = merged.posts["capture"].value_counts().to_dict()
+    by_capture = merged.posts["capture"].astype(str).value_counts().to_dict()
     assert by_capture == {files[2].name: 86, files[1].name: 54}
 
 

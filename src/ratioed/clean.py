@@ -1,8 +1,9 @@
 """Cleaning post text and classifying posts; the rules for which posts the analysis keeps.
 
 All functions work on whole columns (pyarrow compute / pandas string methods). The two repairs
-that need Python's own parsers -- HTML entities (:func:`html.unescape`) and mojibake
-(:func:`ftfy.fix_encoding`) -- run only on the rows a vectorised test found to need them.
+that need Python's own parsers -- HTML entities (:func:`html.unescape`) and mojibake (an exact
+Latin-1/cp1252 round trip, else :func:`ftfy.fix_encoding`) -- run only on the rows a vectorised
+test found to need them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import html
 import ftfy
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Kinds of post. The archive stores re-truths of other accounts as posts whose text starts
 # "RT @handle" with all three counts 0; quote re-posts start "RT: <url>" and carry counts.
@@ -33,56 +36,138 @@ _MOJIBAKE = (
 )
 
 
-def clean_content(raw: pd.Series) -> pd.Series:
+def clean_content(raw: pa.Array) -> pa.Array:
     """Turn the archive's ``content`` (HTML or text, maybe mojibake) into plain text.
 
-    Paragraph ends and ``<br>`` become newlines, every other tag is removed, then HTML entities
-    are unescaped (so ``&lt;script&gt;`` becomes the *text* ``<script>``, never a tag), then
-    mojibake is repaired (``Iranâ\\x80\\x99s`` -> ``Iran’s``; curly quotes are kept). Missing
-    content stays missing (``<NA>``); surrounding whitespace is trimmed.
+    Takes and returns an Arrow string array. Paragraph ends and ``<br>`` become newlines, every
+    other tag is removed, then HTML entities are unescaped (so ``&lt;script&gt;`` becomes the
+    *text* ``<script>``, never a tag), then mojibake is repaired (``Iranâ\x80\x99s`` ->
+    ``Iran’s``; curly quotes are kept). Missing content stays missing; surrounding whitespace
+    is trimmed.
     """
-    s = raw.astype("str") if raw.dtype != "str" else raw
-    s = s.str.replace(r"</p>\s*<p[^>]*>", "\n\n", regex=True)
-    s = s.str.replace(r"<br\s*/?>", "\n", regex=True, case=False)
-    s = s.str.replace(_TAG, "", regex=True)
-    s = _fix_rows(s, _ENTITY, html.unescape)
-    s = _fix_rows(s, _MOJIBAKE, ftfy.fix_encoding)
-    return s.str.strip()
+    has = _bytes_present(raw)
+    rows = np.flatnonzero(has)
+    if len(rows) == 0:
+        return raw
+    # work on the rows that need it only, then put them back in one step
+    sub, flags = raw.take(pa.array(rows)), has[rows]
+    sub = _fix_rows(sub, flags & _LT, _strip_tags)
+    sub = _fix_rows(sub, flags & _AMP, _ENTITY, html.unescape)
+    sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
+    sub = pc.utf8_trim_whitespace(sub)
+    return pc.replace_with_mask(raw, pa.array(has != 0), sub)
 
 
-def _fix_rows(s: pd.Series, pattern: str, fix) -> pd.Series:
-    """Apply the Python function ``fix`` only where ``pattern`` matches (usually few rows)."""
-    need = s.str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
-    if not need.any():
+_LT, _AMP, _HIGH, _EDGE = 1, 2, 4, 8
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[9, 10, 11, 12, 13, 32]] = True
+_LUT = np.zeros(256, dtype=np.uint8)
+_LUT[ord("<")] = _LT
+_LUT[ord("&")] = _AMP
+_LUT[0xC3] = _HIGH  # first UTF-8 byte of Â, Ã and â: every mojibake sequence starts with one
+
+
+def _bytes_present(s: pa.Array) -> np.ndarray:
+    """One pass over the text bytes: per row, bits for '<', '&', mojibake lead bytes, and
+    whitespace at either end (what :func:`clean_content` may have to change)."""
+    s = s if pa.types.is_large_string(s.type) else pc.cast(s, pa.large_string())
+    bufs = s.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[s.offset:s.offset + len(s) + 1]
+    if bufs[2] is None or offsets[-1] == offsets[0]:
+        return np.zeros(len(s), dtype=np.uint8)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    flags = _LUT[data]
+    starts = offsets[:-1] - offsets[0]
+    nonempty = offsets[1:] > offsets[:-1]
+    out = np.zeros(len(s), dtype=np.uint8)
+    if nonempty.any():
+        out[nonempty] = np.bitwise_or.reduceat(flags, starts[nonempty])
+        # whitespace (or a non-ASCII byte, maybe a Unicode space) at either end: trim
+        first = data[starts[nonempty]]
+        last = data[offsets[1:][nonempty] - offsets[0] - 1]
+        edge = _SPACE[first] | _SPACE[last] | (first >= 0x80) | (last >= 0x80)
+        out[np.flatnonzero(nonempty)[edge]] |= _EDGE
+    return out
+
+
+def _strip_tags(s: pa.Array) -> pa.Array:
+    """Paragraph breaks and <br> to newlines, then drop every tag (vectorised, Arrow)."""
+    s = pc.replace_substring_regex(s, r"</p>\s*<p[^>]*>", "\n\n")
+    s = pc.replace_substring_regex(s, r"(?i)<br\s*/?>", "\n")
+    return pc.replace_substring_regex(s, _TAG, "")
+
+
+def _any(mask: pa.Array) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
+def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Array:
+    """Repair only the rows that need it.
+
+    ``candidates`` (non-zero = maybe) comes from a fast byte scan. With ``fix`` None,
+    ``pattern`` is a vectorised function applied to the candidate rows; otherwise the candidate
+    rows matching the regex ``pattern`` are passed one by one to the Python function ``fix``
+    (usually few rows).
+    """
+    cand = np.asarray(candidates) != 0
+    if not cand.any():
         return s
-    s = s.copy()
-    s.iloc[np.flatnonzero(need)] = [fix(text) for text in s.to_numpy()[need]]  # per-row: subset
-    return s
+    idx = pa.array(np.flatnonzero(cand))
+    sub = s.take(idx)
+    if fix is None:
+        return pc.replace_with_mask(s, pa.array(cand), pattern(sub))
+    hit = pc.fill_null(pc.match_substring_regex(sub, pattern), False)
+    if not _any(hit):
+        return s
+    fixed = [fix(text) for text in sub.filter(hit).to_pylist()]  # per-row: the few rows flagged
+    need = np.zeros(len(s), dtype=bool)
+    need[idx.filter(hit).to_numpy()] = True
+    return pc.replace_with_mask(s, pa.array(need), pa.array(fixed, type=s.type))
 
 
-def classify(content: pd.Series, media_count: pd.Series, zero_counts: pd.Series) -> pd.Series:
-    """Kind of each post (see :data:`KINDS`), from its cleaned text, media and counts.
+def _unmojibake(text: str) -> str:
+    """Undo UTF-8 read as Latin-1/cp1252. The exact round trip first (cheap); ftfy's heuristics
+    when the text mixes mojibake with correct characters."""
+    for codec in ("latin-1", "cp1252"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return ftfy.fix_encoding(text)
+
+
+def classify(content, media_count, zero_counts) -> pd.Series:
+    """Kind of each post (see :data:`KINDS`), from its cleaned text, media count and whether all
+    three counts are 0 (Arrow arrays, pandas Series or numpy arrays).
 
     Where the source had no text (metrics-only tables) a post with all counts 0 is taken to be a
     re-truth of another account -- the archive's only zero-count posts -- and any other post is
     ``unknown``.
     """
-    text = content.fillna("")
-    has_text = content.notna().to_numpy()
+    index = content.index if isinstance(content, pd.Series) else None
+    text = pa.array(content, type=pa.string()) if not isinstance(content, pa.Array) else content
+    has_text = _np(pc.is_valid(text))
+    text = pc.fill_null(text, "")
+    empty = _np(pc.equal(text, ""))
     kind = np.select(
         [
-            ~has_text & zero_counts.to_numpy(),
+            ~has_text & np.asarray(zero_counts, dtype=bool),
             ~has_text,
-            text.str.startswith("RT @").to_numpy(dtype=bool),
-            text.str.match(r"RT:\s").to_numpy(dtype=bool),
-            (text == "").to_numpy(dtype=bool) & (media_count.to_numpy() > 0),
-            (text == "").to_numpy(dtype=bool),
-            text.str.fullmatch(r"https?://\S+").to_numpy(dtype=bool),
+            _np(pc.starts_with(text, "RT @")),
+            _np(pc.match_substring_regex(text, r"^RT:\s")),
+            empty & (np.asarray(media_count) > 0),
+            empty,
+            _np(pc.match_substring_regex(text, r"^https?://\S+$")),
         ],
         [RETRUTH, UNKNOWN, RETRUTH, QUOTE, MEDIA_ONLY, EMPTY, LINK_ONLY],
         default=ORIGINAL,
     )
-    return pd.Series(pd.Categorical(kind, categories=KINDS), index=content.index, name="kind")
+    codes = pd.Categorical(kind, categories=KINDS)
+    return pd.Series(codes, index=index, name="kind")
+
+
+def _np(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
 def split_analysable(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -15,11 +15,13 @@ matplotlib.rcParams["svg.hashsalt"] = "ratioed"
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import paths  # noqa: E402
 from .files import write_bytes_atomic, write_csv_atomic  # noqa: E402
 
 DPI = 150
+PLAIN = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")  # 1,000 not 10^3
 HIGHLIGHT_COLOR = "#d62728"
 BASE_COLOR = "#4c72b0"
 
@@ -70,8 +72,10 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None):
         ax.annotate(f"{r['created_at']:%d %b %Y}\n{r['replies']:,} replies\n{r['likes']:,} likes",
                     (r["likes"], r["replies"]), xytext=(-12, 12), textcoords="offset points",
                     ha="right", fontsize=9, color=HIGHLIGHT_COLOR)
-    ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="Likes",
-           ylabel="Replies", title="Replies against likes, one dot per post")
+    ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="Likes (log scale)",
+           ylabel="Replies (log scale)", title="Replies against likes, one dot per post")
+    ax.xaxis.set_major_formatter(PLAIN)
+    ax.yaxis.set_major_formatter(PLAIN)
     left_out = len(data) - len(plotted)
     note = f"{len(plotted):,} posts" + (f"; {left_out:,} with 0 likes or 0 replies not shown"
                                         if left_out else "")
@@ -101,7 +105,10 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str):
                     textcoords="offset points", fontsize=9, color=HIGHLIGHT_COLOR)
     ax.set(yscale="log", ylabel="Replies per like (log scale)", xlabel=f"Date ({tz})",
            title="Replies per like, post by post")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.yaxis.set_major_formatter(PLAIN)
+    top = data["reply_like_ratio"].max()
+    ax.set_ylim(top=max(1.0, top if top == top else 1.0) * 2.5)
+    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
     fig.autofmt_xdate()
     return fig, data.drop(columns=["created_local"])
 

@@ -37,6 +37,7 @@ The per-capture counts stay available as :attr:`Archive.history`.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,16 +109,18 @@ class Archive:
 # --------------------------------------------------------------------------- public API
 
 
-def load_posts(sources, *, ordered_by: str = "auto") -> pd.DataFrame:
+def load_posts(sources, *, ordered_by: str = "auto", content: bool = True) -> pd.DataFrame:
     """Load one or more sources and return the canonical posts table (see module docs)."""
-    return load_archive(sources, ordered_by=ordered_by).posts
+    return load_archive(sources, ordered_by=ordered_by, content=content).posts
 
 
-def load_archive(sources, *, ordered_by: str = "auto") -> Archive:
+def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> Archive:
     """Load, validate, clean and merge one or more sources (paths or http(s) URLs).
 
     ``ordered_by``: ``"auto"`` (capture times when all sources have one, else source order),
     ``"order"`` (source order only) or ``"time"`` (capture times; error if one lacks it).
+    ``content=False`` reads only ids, times, urls and counts (what the ratios need), as if every
+    source were metrics-only: faster and far smaller for big archives.
     Raises :class:`InputError` for any bad input.
     """
     if isinstance(sources, (str, Path)):
@@ -129,25 +132,28 @@ def load_archive(sources, *, ordered_by: str = "auto") -> Archive:
     labels: set[str] = set()
     for src in sources:
         path = _resolve(src)
-        frame, cap = read_source(path)
+        frame, cap = read_source(path, content=content)
         label = cap.label
         n = 2
         while label in labels:
             label, n = f"{cap.label}#{n}", n + 1
         cap.label = label
         labels.add(label)
-        frame["capture"] = label
         frames.append(frame)
         captures.append(cap)
     _rank_captures(captures, ordered_by)
-    for frame, cap in zip(frames, captures):
-        frame["capture_rank"] = np.int64(cap.rank)
-        frame["captured_at"] = pd.Series(pd.NaT if cap.captured_at is None else cap.captured_at,
-                                         index=frame.index, dtype="datetime64[us, UTC]")
+    for frame, cap in zip(frames, captures, strict=True):
+        frame["capture"] = pd.Series(pd.Categorical.from_codes(
+            np.zeros(len(frame), dtype=np.int8), categories=[cap.label]), index=frame.index)
+        frame["capture_rank"] = np.full(len(frame), cap.rank, dtype=np.int64)
+        frame["captured_at"] = pd.Series(
+            np.full(len(frame), np.datetime64("NaT") if cap.captured_at is None
+                    else cap.captured_at.tz_localize(None).to_datetime64(), dtype="datetime64[us]"),
+            index=frame.index).dt.tz_localize("UTC")
     return _merge(frames, captures)
 
 
-def read_source(path: Path | str) -> tuple[pd.DataFrame, Capture]:
+def read_source(path: Path | str, content: bool = True) -> tuple[pd.DataFrame, Capture]:
     """Read one local file into canonical columns (before merging) and describe it."""
     path = Path(path)
     if not path.exists():
@@ -158,15 +164,16 @@ def read_source(path: Path | str) -> tuple[pd.DataFrame, Capture]:
     size = path.stat().st_size
     if size == 0:
         raise InputError(path, "file is empty (0 bytes)")
-    layout, head = _sniff(path)
+    layout = _sniff(path)
     reader = {"json": _read_json_array, "feed": _read_feed, "jsonl": _read_jsonl,
               "csv": _read_csv, "parquet": _read_parquet}[layout]
-    raw, where, captured_at = reader(path)
+    wanted = [*REQUIRED_FIELDS, "url", *(["content", "media"] if content else [])]
+    table, locate, captured_at = reader(path, wanted)
     cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
-                  rows=len(raw), sha256=sha256_file(path), bytes=size)
+                  rows=table.num_rows, sha256=sha256_file(path), bytes=size)
     if cap.captured_at is None:
         cap.captured_at = _provenance_time(path)
-    frame = canonicalise(raw, path, where)
+    frame = canonicalise(table, path, locate)
     frame, cap.duplicate_ids, cap.duplicate_ids_differing = _dedupe_within(frame)
     if len(frame):
         cap.first_post, cap.last_post = frame["created_at"].min(), frame["created_at"].max()
@@ -174,6 +181,9 @@ def read_source(path: Path | str) -> tuple[pd.DataFrame, Capture]:
 
 
 # --------------------------------------------------------------------------- layouts
+#
+# Each reader returns (Arrow table of the archive's columns, locate, capture time), where
+# locate(i) names the i-th row (0-based) as the file's reader would: "line 12", "row 3".
 
 
 def _resolve(src: str) -> Path:
@@ -184,63 +194,99 @@ def _resolve(src: str) -> Path:
     return Path(src).expanduser()
 
 
-def _sniff(path: Path) -> tuple[str, bytes]:
+def _sniff(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if head[:4] == b"PAR1":
-        return "parquet", head
+        return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
         raise InputError(path, "file is empty (only whitespace)")
     suffix = path.suffix.lower()
     if text[:1] == b"[":
-        return "json", head
+        return "json"
     if text[:1] == b"{":
         if suffix in (".jsonl", ".ndjson"):
-            return "jsonl", head
+            return "jsonl"
         first_line = text.split(b"\n", 1)[0].strip()
         try:
             obj = orjson.loads(first_line)
         except orjson.JSONDecodeError:
-            return "feed", head  # a pretty-printed object: the feed layout
-        return ("feed" if isinstance(obj, dict) and "new_posts" in obj else "jsonl"), head
+            return "feed"  # a pretty-printed object: the feed layout
+        return "feed" if isinstance(obj, dict) and "new_posts" in obj else "jsonl"
     if suffix == ".parquet":
         raise InputError(path, "not a Parquet file (no PAR1 magic bytes); truncated download?")
     first_line = text.split(b"\n", 1)[0]
-    if suffix in (".csv", ".txt", "") or b"," in first_line:
-        if b"id" in first_line and b"," in first_line:
-            return "csv", head
+    if b"id" in first_line and b"," in first_line:
+        return "csv"
     raise InputError(path, "unknown layout: expected archive JSON/JSON Lines/CSV/Parquet or a "
                            "daily feed file")
 
 
-def _json_error(path: Path, err: orjson.JSONDecodeError, *, line_offset: int = 0) -> InputError:
-    line = getattr(err, "lineno", None)
-    where = f"line {line + line_offset}" if line else None
-    return InputError(path, f"malformed or truncated JSON: {err.msg}", where=where)
+def _counter(fmt: str):
+    return lambda i: fmt.format(i + 1)
 
 
-def _records_frame(path: Path, records, where_fmt: str) -> pd.DataFrame:
+def _duckdb_json(path: Path, fmt: str, wanted: list[str]) -> pa.Table | None:
+    """Read a JSON array or JSON Lines file with DuckDB (C++, multi-threaded): every field as
+    text (JSON numbers keep their digits), media as a list. None when DuckDB refuses the file;
+    the caller then parses it with orjson to say exactly where it is wrong."""
+    import duckdb
+
+    columns = {f: ("VARCHAR[]" if f == "media" else "VARCHAR") for f in wanted}
+    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
+    try:
+        return con.sql(f"SELECT * FROM read_json(?, format='{fmt}', columns={spec}, "
+                       "maximum_object_size=1073741824)", params=[str(path)]).to_arrow_table()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _json_error(path: Path, err: orjson.JSONDecodeError, *, line: int | None = None) -> InputError:
+    line = line or getattr(err, "lineno", None)
+    return InputError(path, f"malformed or truncated JSON: {err.msg}",
+                      where=f"line {line}" if line else None)
+
+
+def _records_table(path: Path, records, wanted: list[str], locate) -> pa.Table:
+    """Columns from parsed JSON records (the slow, exact path: messy or malformed files)."""
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of post objects")
-    try:
-        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-        frame.index = pd.RangeIndex(1, len(frame) + 1)  # record numbers, 1-based
-        return frame
-    except (TypeError, ValueError, AttributeError):
-        bad = next(i for i, r in enumerate(records) if not isinstance(r, dict))
-        raise InputError(path, "is not a JSON object", where=where_fmt.format(bad + 1)) from None
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise InputError(path, "is not a JSON object", where=locate(bad))
+    cols = {}
+    for f in wanted:
+        values = [r.get(f) for r in records]
+        if f == "media":
+            values = [v if v is None or isinstance(v, list) else str(v) for v in values]
+            try:
+                cols[f] = pa.array(values, type=_MEDIA_TYPE)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                cols[f] = pa.array([None if v is None else orjson.dumps(v).decode()
+                                    if not isinstance(v, str) else v for v in values], pa.string())
+        else:
+            cols[f] = pa.array([v if v is None or isinstance(v, str) else orjson.dumps(v).decode()
+                                for v in values], type=pa.string())
+    return pa.table(cols)
 
 
-def _read_json_array(path: Path):
-    try:
-        records = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as err:
-        raise _json_error(path, err) from None
-    return _records_frame(path, records, "record {}"), "record {}", None
+def _read_json_array(path: Path, wanted: list[str]):
+    locate = _counter("record {}")
+    table = _duckdb_json(path, "array", wanted)
+    if table is None:
+        try:
+            records = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as err:
+            raise _json_error(path, err) from None
+        table = _records_table(path, records, wanted, locate)
+    return table, locate, None
 
 
-def _read_feed(path: Path):
+def _read_feed(path: Path, wanted: list[str]):
     try:
         obj = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as err:
@@ -255,72 +301,64 @@ def _read_feed(path: Path):
             captured = captured.tz_localize("UTC") if captured.tz is None else captured.tz_convert("UTC")
         except (ValueError, TypeError):
             raise InputError(path, f"unparseable capture time {as_of!r}", field="as_of") from None
-    where = "new_posts[{}]"
-    frame = _records_frame(path, obj["new_posts"], where)
-    return frame, "new_posts record {}", captured
+    locate = _counter("new_posts record {}")
+    return _records_table(path, obj["new_posts"], wanted, locate), locate, captured
 
 
-def _read_jsonl(path: Path):
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    keep = [i for i, line in enumerate(lines) if line.strip()]
-    body = [lines[i] for i in keep]
-    try:  # fast path: parse all lines in one call
-        records = orjson.loads(b"[" + b",".join(body) + b"]")
-    except orjson.JSONDecodeError:
-        records = None
-    if records is None or len(records) != len(body):
-        for n, i in enumerate(keep):  # slow path, only to locate the bad line
+def _jsonl_lines(path: Path) -> np.ndarray:
+    """1-based numbers of the non-blank lines (the rows of a JSON Lines file)."""
+    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    filled = np.flatnonzero(~np.isin(data, np.array([9, 10, 13, 32], dtype=np.uint8)))
+    return np.unique(np.searchsorted(ends, filled)) + 1
+
+
+def _read_jsonl(path: Path, wanted: list[str]):
+    def locate(i: int) -> str:  # only called on error: find the physical line
+        return f"line {_jsonl_lines(path)[i]}"
+
+    table = _duckdb_json(path, "newline_delimited", wanted)
+    if table is None:
+        lines = path.read_bytes().split(b"\n")
+        records = []
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
             try:
-                orjson.loads(lines[i])
+                records.append(orjson.loads(line))
             except orjson.JSONDecodeError as err:
-                raise InputError(path, f"malformed or truncated JSON: {err.msg}",
-                                 where=f"line {i + 1}") from None
-        raise InputError(path, "malformed JSON Lines (a line holds more than one value)")
-    frame = _records_frame(path, records, "line {}")
-    frame.index = pd.Index(np.asarray(keep, dtype=np.int64) + 1)  # index = physical line number
-    return frame, "line {}", None
+                raise _json_error(path, err, line=n) from None
+        table = _records_table(path, records, wanted, locate)
+    return table, locate, None
 
 
-def _read_csv(path: Path):
+def _read_csv(path: Path, wanted: list[str]):
     try:
         names = pacsv.open_csv(path).schema.names
     except Exception as err:  # noqa: BLE001 - pyarrow raises several types for bad CSV
         raise InputError(path, f"malformed CSV: {err}") from None
-    types = {n: pa.string() for n in names}
+    present = [n for n in names if n in wanted]
     try:
         table = pacsv.read_csv(
             path,
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in present}, include_columns=present,
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
         )
     except pa.ArrowInvalid as err:
         raise InputError(path, f"malformed or truncated CSV: {err}") from None
-    frame = table.to_pandas()
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame, "row {}", None
+    return table, _counter("row {}"), None
 
 
-def _read_parquet(path: Path):
+def _read_parquet(path: Path, wanted: list[str]):
     try:
         schema = pq.read_schema(path)
-        wanted = [c for c in schema.names if c in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)]
-        table = pq.read_table(path, columns=wanted or None)
+        present = [c for c in schema.names if c in wanted]
+        table = pq.read_table(path, columns=present)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path, f"unreadable Parquet: {err}") from None
-    if "media" in table.column_names:
-        media = table.column("media")
-        if pa.types.is_list(media.type) or pa.types.is_large_list(media.type):
-            try:
-                media = pc.cast(media, _MEDIA_TYPE)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
-                raise InputError(path, f"media is not a list of URLs: {err}",
-                                 field="media") from None
-            table = table.set_column(table.column_names.index("media"), "media", media)
-    frame = table.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame, "row {}", None
+    return table, _counter("row {}"), None
 
 
 def _provenance_time(path: Path) -> pd.Timestamp | None:
@@ -337,148 +375,154 @@ def _provenance_time(path: Path) -> pd.Timestamp | None:
 # --------------------------------------------------------------------------- validation
 
 
-def canonicalise(raw: pd.DataFrame, path, where: str) -> pd.DataFrame:
-    """Validate a raw table (archive column names) and return canonical columns.
+def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
+    """Validate an Arrow table with the archive's column names; return canonical columns.
 
-    ``raw``'s index must be the row/line/record number used in error messages (``where`` is a
-    format string such as ``"line {}"``).
+    Every check runs on whole columns (Arrow compute); the first bad value is reported with
+    ``locate(i)`` (its row/line/record) and the field name.
     """
-    missing = [c for c in REQUIRED_FIELDS if c not in raw.columns]
-    if missing and len(raw):
-        raise InputError(path, f"missing required column(s) {', '.join(missing)}; "
-                               f"columns present: {', '.join(map(str, raw.columns))}")
-    n = len(raw)
-    if n == 0:
+    present = [c for c in table.column_names if table.column(c).null_count < table.num_rows]
+    missing = [c for c in REQUIRED_FIELDS if c not in present]
+    if table.num_rows == 0:
         raise InputError(path, "holds no posts")
-    out = pd.DataFrame(index=raw.index)
-    out["id"] = _ids(raw["id"], path, where)
-    out["created_at"] = _times(raw["created_at"], path, where)
-    if "content" in raw.columns:
-        out["content"] = clean_content(_as_str(raw["content"]))
-    else:
-        out["content"] = pd.Series(pd.NA, index=raw.index, dtype="str")
-    out["url"] = _as_str(raw["url"]) if "url" in raw.columns else pd.Series(
-        pd.NA, index=raw.index, dtype="str")
-    media = _media(raw["media"] if "media" in raw.columns else None, n)
-    out["media"] = pd.Series(pd.arrays.ArrowExtensionArray(media), index=raw.index)
-    out["media_count"] = pc.list_value_length(media).to_numpy(zero_copy_only=False).astype(np.int64)
-    for field_name, col in COUNT_FIELDS.items():
-        out[col] = _counts(raw[field_name], path, where, field_name)
-    zero = (out["replies"] == 0) & (out["retruths"] == 0) & (out["likes"] == 0)
-    out["kind"] = classify(out["content"], out["media_count"], zero)
-    return out
+    if missing:
+        raise InputError(path, f"missing required column(s) {', '.join(missing)} (absent or "
+                               f"empty in every row); columns present: {', '.join(present) or 'none'}")
+
+    def col(name):
+        return table.column(name).combine_chunks() if name in present else None
+
+    n = table.num_rows
+    ids = _ids(col("id"), path, locate)
+    created = _times(col("created_at"), path, locate)
+    counts = {canon: _counts(col(field), path, locate, field)
+              for field, canon in COUNT_FIELDS.items()}
+    text = col("content")
+    text = clean_content(pc.cast(text, pa.string())) if text is not None else pa.nulls(n, pa.string())
+    url = col("url")
+    url = pc.cast(url, pa.string()) if url is not None else pa.nulls(n, pa.string())
+    media = _media(col("media"), n, path, locate)
+    out = pa.table({"id": ids, "created_at": created, "content": text, "url": url,
+                    "media": media, "media_count": pc.cast(pc.list_value_length(media), pa.int64()),
+                    **counts})
+    frame = out.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
+    zero = (counts["replies"].to_numpy() == 0) & (counts["retruths"].to_numpy() == 0) \
+        & (counts["likes"].to_numpy() == 0)
+    frame["kind"] = classify(text, frame["media_count"].to_numpy(), zero).to_numpy()
+    return frame
 
 
-def _as_str(col: pd.Series) -> pd.Series:
-    if col.dtype == "str":
-        return col
-    return col.astype("str")
-
-
-def _first_bad(bad: np.ndarray, col: pd.Series, path, where: str, field_name: str, problem: str):
+def _raise_first(arr: pa.Array, bad, path, locate, field_name: str, problem: str, show=None):
+    bad = np.asarray(bad, dtype=bool)
     i = int(np.flatnonzero(bad)[0])
-    value = col.iloc[i]
-    value = value.item() if hasattr(value, "item") else value  # numpy scalar -> plain repr
+    value = arr[i].as_py()
+    value = show(value) if show else value
     count = int(bad.sum())
     more = f" ({count - 1:,} more row(s) like it)" if count > 1 else ""
-    raise InputError(path, f"{problem}: {value!r}{more}", where=where.format(col.index[i]),
-                     field=field_name)
+    raise InputError(path, f"{problem}: {value!r}{more}", where=locate(i), field=field_name)
 
 
-def _ids(col: pd.Series, path, where: str) -> pd.Series:
+def _mask(arr) -> np.ndarray:
+    """A boolean Arrow array as numpy, nulls as False."""
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+
+
+def _digits(s: pa.Array, max_len: int) -> np.ndarray:
+    """True where a string is 1..max_len ASCII digits."""
+    ok = pc.and_(pc.utf8_is_digit(s), pc.less_equal(pc.utf8_length(s), max_len))
+    ok = pc.and_(ok, pc.equal(pc.utf8_length(pc.utf8_trim(s, "0123456789")), 0))  # ASCII only
+    return _mask(ok)
+
+
+def _ids(arr: pa.Array, path, locate) -> pa.Array:
     """Post ids as strings of digits. Floats are refused: they cannot hold 18-digit ids."""
-    if pd.api.types.is_float_dtype(col.dtype):
+    t = arr.type
+    if pa.types.is_floating(t):
         raise InputError(path, "ids are stored as floating-point numbers, which cannot hold "
                                "18-digit ids exactly; store them as strings or integers",
                          field="id")
-    if pd.api.types.is_integer_dtype(col.dtype):
-        bad = (col < 0).to_numpy()
+    if pa.types.is_integer(t):
+        bad = ~_mask(pc.greater_equal(arr, 0))
         if bad.any():
-            _first_bad(bad, col, path, where, "id", "id is not a string of digits")
-        return col.astype("str")
-    if col.dtype == object:  # JSON: ints stay exact Python ints; floats are refused below
-        is_float = col.map(type).eq(float).to_numpy()  # per-row: type check only
-        if is_float.any():
-            _first_bad(is_float, col, path, where, "id",
-                       "id is a floating-point number (precision lost)")
-    s = col.astype("str").str.strip()
-    bad = ~s.str.fullmatch(r"[0-9]{1,20}").fillna(False).to_numpy(dtype=bool) | col.isna().to_numpy()
+            _raise_first(arr, bad, path, locate, "id", "id is not a string of digits")
+        return pc.cast(arr, pa.string())
+    s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
+    bad = ~_digits(s, 20)
     if bad.any():
-        _first_bad(bad, col, path, where, "id", "id is not a string of digits")
+        _raise_first(arr, bad, path, locate, "id", "id is not a string of digits")
     return s
 
 
-def _times(col: pd.Series, path, where: str) -> pd.Series:
-    """Creation times as tz-aware UTC, parsed by Arrow (ISO 8601, 'Z' or offsets, or naive=UTC)."""
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return col.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-    if pd.api.types.is_datetime64_dtype(col.dtype):
-        return col.dt.tz_localize("UTC").astype("datetime64[us, UTC]")
-    if col.isna().any():
-        bad = col.isna().to_numpy()
-        _first_bad(bad, col, path, where, "created_at", "missing creation time")
-    arr = pa.array(col.astype("str").to_numpy(dtype=object), type=pa.string())
+def _times(arr: pa.Array, path, locate) -> pa.Array:
+    """Creation times as tz-aware UTC, parsed by Arrow (ISO 8601, 'Z' or offsets, naive = UTC)."""
+    utc = pa.timestamp("us", tz="UTC")
+    if arr.null_count:
+        _raise_first(arr, _mask(pc.is_null(arr)), path, locate, "created_at", "missing creation time")
+    if pa.types.is_timestamp(arr.type):
+        if arr.type.tz is None:
+            arr = pc.assume_timezone(arr, "UTC")
+        return pc.cast(arr, utc)
+    s = pc.cast(arr, pa.string())
     try:
-        parsed = pc.cast(arr, pa.timestamp("us", tz="UTC"))
+        return pc.cast(s, utc)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        try:
-            parsed = pc.cast(pc.cast(arr, pa.timestamp("us")), pa.timestamp("us", tz="UTC"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            parsed = None
-    if parsed is None:  # locate the bad value (slow path, only on error)
-        ok = pd.to_datetime(col, errors="coerce", utc=True, format="ISO8601").notna().to_numpy()
-        if ok.all():  # mixed naive/aware or another form Arrow refuses as a whole
-            return pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
-        _first_bad(~ok, col, path, where, "created_at", "unparseable time")
-    return pd.Series(parsed.to_pandas().array, index=col.index).astype("datetime64[us, UTC]")
+        pass
+    try:
+        return pc.assume_timezone(pc.cast(s, pa.timestamp("us")), "UTC")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    # mixed forms Arrow refuses as a whole, or a bad value: pandas locates it (error path)
+    values = pd.Series(s.to_pandas())
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+    if parsed.isna().any():
+        _raise_first(s, parsed.isna().to_numpy(), path, locate, "created_at", "unparseable time")
+    return pa.array(parsed.astype("datetime64[us, UTC]"))
 
 
-def _counts(col: pd.Series, path, where: str, field_name: str) -> pd.Series:
+def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
     """Counts as non-negative int64; anything else is an error naming the row."""
-    if pd.api.types.is_bool_dtype(col.dtype):
+    t = arr.type
+    if pa.types.is_boolean(t):
         raise InputError(path, "count is true/false, not a number", field=field_name)
-    if pd.api.types.is_integer_dtype(col.dtype) and not col.isna().any():
-        bad = (col < 0).to_numpy()
+    if arr.null_count:
+        _raise_first(arr, _mask(pc.is_null(arr)), path, locate, field_name, "missing count")
+    if pa.types.is_integer(t):
+        bad = ~_mask(pc.greater_equal(arr, 0))
         if bad.any():
-            _first_bad(bad, col, path, where, field_name, "count is negative")
-        return col.astype(np.int64)
-    if pd.api.types.is_float_dtype(col.dtype):
-        v = col.to_numpy(dtype=float)
+            _raise_first(arr, bad, path, locate, field_name, "count is negative")
+        return pc.cast(arr, pa.int64())
+    if pa.types.is_floating(t):
+        v = arr.to_numpy(zero_copy_only=False)
         bad = ~np.isfinite(v) | (v != np.floor(v)) | (v < 0)
         if bad.any():
-            _first_bad(bad, col, path, where, field_name, "count is not a non-negative integer")
-        return pd.Series(v.astype(np.int64), index=col.index)
-    if col.dtype == object:
-        bad = col.map(type).isin([float, bool, list, dict]).to_numpy()  # per-row: type check only
-        if bad.any():
-            _first_bad(bad, col, path, where, field_name, "count is not a non-negative integer")
-    s = col.astype("str").str.strip()
-    bad = ~s.str.fullmatch(r"[0-9]{1,18}").fillna(False).to_numpy(dtype=bool) | col.isna().to_numpy()
+            _raise_first(arr, bad, path, locate, field_name, "count is not a non-negative integer")
+        return pa.array(v.astype(np.int64))
+    s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
+    bad = ~_digits(s, 18)
     if bad.any():
-        _first_bad(bad, col, path, where, field_name, "count is not a non-negative integer")
-    return s.astype(np.int64)
+        negative = _mask(pc.match_substring_regex(s, r"^-[0-9]{1,18}$")) & bad
+        if negative.any() and np.flatnonzero(bad)[0] == np.flatnonzero(negative)[0]:
+            _raise_first(s, bad, path, locate, field_name, "count is negative", show=int)
+        _raise_first(s, bad, path, locate, field_name, "count is not a non-negative integer")
+    return pc.cast(s, pa.int64())
 
 
-def _media(col: pd.Series | None, n: int) -> pa.ListArray:
-    """Media URLs as an Arrow list<string>; CSV's ``"; "``-joined text is split."""
-    if col is None:
+def _media(arr: pa.Array | None, n: int, path, locate) -> pa.Array:
+    """Media URLs as an Arrow list<string>; CSV's joined text is split; missing = empty list."""
+    empty = pa.scalar([], type=_MEDIA_TYPE)
+    if arr is None:
         return pa.array([[]] * n, type=_MEDIA_TYPE) if n else pa.array([], type=_MEDIA_TYPE)
-    if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_list(col.dtype.pyarrow_dtype):
-        arr = pa.chunked_array([col.array._pa_array.combine_chunks()]).combine_chunks()
-        arr = pc.cast(arr, _MEDIA_TYPE)
-        return pc.if_else(pc.is_null(arr), pa.scalar([], type=_MEDIA_TYPE), arr)
-    if col.dtype == "str" or col.map(type).isin([str, type(None)]).all():  # per-row: type check
-        text = pa.array(col.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
-        text = pc.utf8_trim_whitespace(text)
-        # The archive's README says "; "; real CSVs also join with ",". URLs never hold either
-        # right before "http", so split there.
-        text = pc.replace_substring_regex(text, r"\s*[;,]\s*(https?://)", "\x1f\\1")
-        split = pc.split_pattern(text, "\x1f")
-        return pc.if_else(pc.equal(text, ""), pa.scalar([], type=_MEDIA_TYPE), split)
-    values = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else
-              ([] if v is None or v != v else [str(v)])
-              for v in col.to_numpy(dtype=object)]  # per-row: JSON objects are Python already
-    return pa.array(values, type=_MEDIA_TYPE)
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        try:
+            arr = pc.cast(arr, _MEDIA_TYPE)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+            raise InputError(path, f"media is not a list of URLs: {err}", field="media") from None
+        return pc.if_else(pc.is_null(arr), empty, arr)
+    text = pc.utf8_trim_whitespace(pc.fill_null(pc.cast(arr, pa.string()), ""))
+    # The archive's README says "; "; real CSVs also join with ",". URLs never hold either
+    # right before "http", so split there.
+    text = pc.replace_substring_regex(text, r"\s*[;,]\s*(https?://)", "\x1f\\1")
+    return pc.if_else(pc.equal(text, ""), empty, pc.split_pattern(text, "\x1f"))
 
 
 # --------------------------------------------------------------------------- merging
@@ -486,17 +530,37 @@ def _media(col: pd.Series | None, n: int) -> pa.ListArray:
 
 def _dedupe_within(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     """Keep one row per id inside one capture: the one with the higher counts."""
-    dup = frame["id"].duplicated(keep=False).to_numpy()
+    key = _id_keys(frame["id"])
+    if _strictly_monotonic(key):  # the archive is sorted by time: no duplicates, no hashing
+        return frame, 0, 0
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if not dup.any():
         return frame, 0, 0
-    total = frame["replies"] + frame["retruths"] + frame["likes"]
-    order = np.lexsort((frame["replies"].to_numpy(), total.to_numpy()))
-    ranked = frame.iloc[order]
-    kept = ranked.drop_duplicates("id", keep="last").sort_index()
+    total = (frame["replies"] + frame["retruths"] + frame["likes"]).to_numpy()
+    order = np.lexsort((frame["replies"].to_numpy(), total))
+    keep = np.sort(pd.Series(key[order]).drop_duplicates(keep="last").index.to_numpy())
+    keep = np.sort(order[keep])
+    kept = frame.iloc[keep]
     extra = len(frame) - len(kept)
     dups = frame.loc[dup, ["id", "replies", "retruths", "likes"]]
     differing = int(dups.drop_duplicates().shape[0] - dups["id"].nunique())
-    return kept, extra, max(differing, 0)
+    return kept.reset_index(drop=True), extra, max(differing, 0)
+
+
+def _id_keys(ids: pd.Series) -> np.ndarray:
+    """Ids as unsigned 64-bit integers where they fit (all real ids do), else as strings."""
+    arr = pa.array(ids)
+    try:
+        return pc.cast(arr, pa.uint64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return ids.to_numpy(dtype=object)
+
+
+def _strictly_monotonic(key: np.ndarray) -> bool:
+    if key.dtype == object or len(key) < 2:
+        return len(key) < 2
+    d = np.diff(key.astype(np.int64, copy=False) if key.max() < 2**63 else key)
+    return bool((d > 0).all() or (d < 0).all()) if key.max() < 2**63 else False
 
 
 def _rank_captures(captures: list[Capture], ordered_by: str) -> None:
@@ -513,15 +577,16 @@ def _rank_captures(captures: list[Capture], ordered_by: str) -> None:
 
 
 def _merge(frames: list[pd.DataFrame], captures: list[Capture]) -> Archive:
-    if len(frames) == 1:
-        rows = frames[0]
+    if len(frames) == 1:  # one capture: nothing to merge, no sorting of ids
+        posts = frames[0]
+        history = posts[HISTORY_COLUMNS]
     else:
+        labels = [c.label for c in captures]
+        for f in frames:
+            f["capture"] = f["capture"].cat.set_categories(labels)
         rows = pd.concat(frames, ignore_index=True)
-    history = rows[HISTORY_COLUMNS].sort_values(["id", "capture_rank"], kind="stable")
-    history = history.reset_index(drop=True)
-    if len(frames) == 1:
-        posts = rows
-    else:
+        history = rows[HISTORY_COLUMNS].sort_values(["id", "capture_rank"], kind="stable")
+        history = history.reset_index(drop=True)
         rows = rows.sort_values("capture_rank", kind="stable")
         posts = rows.drop_duplicates("id", keep="last").set_index("id", drop=False)
         # text, url and media: from the latest capture that has text (metrics-only have none)
@@ -536,6 +601,10 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture]) -> Archive:
             posts.loc[no_url, "url"] = known.loc[no_url, "url"]
         if posts["content"].notna().any():
             zero = (posts["replies"] == 0) & (posts["retruths"] == 0) & (posts["likes"] == 0)
-            posts["kind"] = classify(posts["content"], posts["media_count"], zero)
-    posts = posts[POST_COLUMNS].sort_values("created_at", ascending=False, kind="stable")
-    return Archive(posts=posts.reset_index(drop=True), history=history, captures=captures)
+            posts["kind"] = classify(posts["content"], posts["media_count"].to_numpy(),
+                                     zero.to_numpy()).to_numpy()
+        posts = posts.reset_index(drop=True)
+    if not posts["created_at"].is_monotonic_decreasing:
+        posts = posts.sort_values("created_at", ascending=False, kind="stable")
+    posts = posts[POST_COLUMNS].reset_index(drop=True)
+    return Archive(posts=posts, history=history, captures=captures)
