@@ -75,6 +75,7 @@ lint: ## ruff over the library, tests and benchmarks
 
 clean: ## remove what `make report` rebuilds (build/, reports/*, data/processed/*)
 	rm -rf build
+	mkdir -p reports data/processed
 	find reports data/processed -mindepth 1 -not -name .gitkeep -delete
 
 FORCE:

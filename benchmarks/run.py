@@ -42,8 +42,10 @@ def median_time(fn, runs: int) -> tuple[float, list[float]]:
 
 def child(code: str) -> dict:
     """Run ``code`` in a fresh Python; it must print one JSON object. Adds peak RSS (MB)."""
-    wrapped = ("import json, resource, sys, time\n" + code +
-               "\nout['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report the parent's peak
+    wrapped = ("import json, sys, time\n" + code +
+               "\nout['peak_mb'] = next(int(l.split()[1]) for l in open('/proc/self/status') "
+               "if l.startswith('VmHWM')) / 1024\n"
                "print(json.dumps(out))\n")
     res = subprocess.run([PY, "-c", wrapped], capture_output=True, text=True, cwd=HERE)
     if res.returncode != 0:
@@ -264,7 +266,7 @@ def write_results(results: dict) -> None:
              f"Written by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}.",
              f"Machine: {machine()}.", "",
              "Made-up archives from `benchmarks/synth.py` (seeded). Times are medians of several "
-             "runs; peak memory is the process's maximum resident set.", ""]
+             "runs; peak memory is the measuring process's high-water resident set (VmHWM).", ""]
     if "load" in results:
         lines += ["## 1. Loading each layout", "", "| layout | posts | median s | rows/s | target |",
                   "| --- | ---: | ---: | ---: | --- |"]

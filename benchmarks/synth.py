@@ -58,11 +58,14 @@ def generate(n: int, seed: int = 2025) -> pa.Table:
     media_only = (kind >= 0.08) & (kind < 0.23)
     link_only = (kind >= 0.23) & (kind < 0.33)
     pool = _texts(rng)
-    content = pa.array(pool, type=pa.string()).take(pa.array(rng.integers(0, len(pool), size=n)))
+    big = pa.large_string()  # 10M posts hold more than 2 GB of text
+    content = pa.array(pool, type=big).take(pa.array(rng.integers(0, len(pool), size=n)))
     content = pc.if_else(pa.array(retruth), pc.binary_join_element_wise(
-        pa.scalar("<p>RT @someone "), content, pa.scalar("</p>"), ""), content)
-    content = pc.if_else(pa.array(media_only), pa.scalar(""), content)
-    content = pc.if_else(pa.array(link_only), pa.scalar("https://example.invalid/a/story"), content)
+        pa.scalar("<p>RT @someone ", big), content, pa.scalar("</p>", big), pa.scalar("", big)),
+        content)
+    content = pc.if_else(pa.array(media_only), pa.scalar("", big), content)
+    content = pc.if_else(pa.array(link_only), pa.scalar("https://example.invalid/a/story", big),
+                         content)
     likes = np.round(rng.lognormal(9.3, 1.0, size=n)).astype(np.int64)
     retruths = np.round(likes * rng.lognormal(-1.2, 0.35, size=n)).astype(np.int64)
     replies = np.round(likes * rng.lognormal(-2.3, 0.6, size=n)).astype(np.int64)

@@ -239,3 +239,12 @@ def test_raw_files_are_not_modified(tmp_path):
     before = path.read_bytes(), path.stat().st_mtime_ns
     load_posts(path)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_mojibake_with_lost_bytes(tmp_path):
+    """The archive README's own examples: `Iranâs` for `Iran’s`, a bare `â` for a dash."""
+    recs = [post(id="1", content="<p>Iran\u00e2s deal \u00e2 don\u00e2t wait</p>"),
+            post(id="2", content="Lunch at the ch\u00e2teau")]
+    posts = load_posts(write_json(tmp_path, recs)).set_index("id")
+    assert posts.loc["1", "content"] == "Iran\u2019s deal \u2014 don\u2019t wait"
+    assert posts.loc["2", "content"] == "Lunch at the ch\u00e2teau"  # a real â is kept

@@ -157,6 +157,12 @@ def test_make_does_nothing_when_nothing_changed(built, tmp_path):
     again = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True)
     assert again.returncode == 0 and "ratioed report" not in again.stdout  # no recipe ran
     assert "ratioed report" in first.stdout  # (the check above can fail)
+    # deterministic outputs: a second, independent build gives byte-identical figures/tables
+    for sub in ("reports/figures", "reports/tables"):
+        ours = sorted((project / sub).iterdir())
+        assert [p.name for p in ours] == sorted(p.name for p in (built[0] / sub).iterdir())
+        for p in ours:
+            assert p.read_bytes() == (built[0] / sub / p.name).read_bytes(), p.name
     (project / "notebooks/04-figures.ipynb").touch()  # edit one notebook: only it re-runs
     third = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=600)
     assert third.returncode == 0, third.stderr

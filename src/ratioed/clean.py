@@ -145,25 +145,29 @@ def classify(content, media_count, zero_counts) -> pd.Series:
     ``unknown``.
     """
     index = content.index if isinstance(content, pd.Series) else None
-    text = pa.array(content, type=pa.string()) if not isinstance(content, pa.Array) else content
-    has_text = _np(pc.is_valid(text))
-    text = pc.fill_null(text, "")
-    empty = _np(pc.equal(text, ""))
-    kind = np.select(
-        [
-            ~has_text & np.asarray(zero_counts, dtype=bool),
-            ~has_text,
-            _np(pc.starts_with(text, "RT @")),
-            _np(pc.match_substring_regex(text, r"^RT:\s")),
-            empty & (np.asarray(media_count) > 0),
-            empty,
-            _np(pc.match_substring_regex(text, r"^https?://\S+$")),
-        ],
-        [RETRUTH, UNKNOWN, RETRUTH, QUOTE, MEDIA_ONLY, EMPTY, LINK_ONLY],
-        default=ORIGINAL,
-    )
-    codes = pd.Categorical(kind, categories=KINDS)
-    return pd.Series(codes, index=index, name="kind")
+    text = pa.array(content, type=pa.large_string()) if not isinstance(content, pa.Array) else content
+    zero = np.asarray(zero_counts, dtype=bool)
+    code = KINDS.index
+    if text.null_count == len(text):  # metrics-only: no text anywhere
+        codes = np.where(zero, code(RETRUTH), code(UNKNOWN)).astype(np.int8)
+    else:
+        has_text = _np(pc.is_valid(text))
+        text = pc.fill_null(text, "")
+        empty = _np(pc.equal(text, ""))
+        codes = np.select(
+            [
+                ~has_text & zero,
+                ~has_text,
+                _np(pc.starts_with(text, "RT @")),
+                _np(pc.match_substring_regex(text, r"^RT:\s")),
+                empty & (np.asarray(media_count) > 0),
+                empty,
+                _np(pc.match_substring_regex(text, r"^https?://\S+$")),
+            ],
+            [code(k) for k in (RETRUTH, UNKNOWN, RETRUTH, QUOTE, MEDIA_ONLY, EMPTY, LINK_ONLY)],
+            default=code(ORIGINAL),
+        ).astype(np.int8)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=KINDS), index=index, name="kind")
 
 
 def _np(mask: pa.Array) -> np.ndarray:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
 
     ``ordered_by``: ``"auto"`` (capture times when all sources have one, else source order),
     ``"order"`` (source order only) or ``"time"`` (capture times; error if one lacks it).
-    ``content=False`` reads only ids, times, urls and counts (what the ratios need), as if every
+    ``content=False`` reads only ids, times and counts (what the ratios need), as if every
     source were metrics-only: faster and far smaller for big archives.
     Raises :class:`InputError` for any bad input.
     """
@@ -167,13 +168,15 @@ def read_source(path: Path | str, content: bool = True) -> tuple[pd.DataFrame, C
     layout = _sniff(path)
     reader = {"json": _read_json_array, "feed": _read_feed, "jsonl": _read_jsonl,
               "csv": _read_csv, "parquet": _read_parquet}[layout]
-    wanted = [*REQUIRED_FIELDS, "url", *(["content", "media"] if content else [])]
-    table, locate, captured_at = reader(path, wanted)
-    cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
-                  rows=table.num_rows, sha256=sha256_file(path), bytes=size)
+    wanted = [*REQUIRED_FIELDS, *(["url", "content", "media"] if content else [])]
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hash on the other core while parsing
+        digest = pool.submit(sha256_file, path)
+        table, locate, captured_at = reader(path, wanted)
+        frame = canonicalise(table, path, locate)
+        cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
+                      rows=table.num_rows, sha256=digest.result(), bytes=size)
     if cap.captured_at is None:
         cap.captured_at = _provenance_time(path)
-    frame = canonicalise(table, path, locate)
     frame, cap.duplicate_ids, cap.duplicate_ids_differing = _dedupe_within(frame)
     if len(frame):
         cap.first_post, cap.last_post = frame["created_at"].min(), frame["created_at"].max()
@@ -389,8 +392,8 @@ def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
         raise InputError(path, f"missing required column(s) {', '.join(missing)} (absent or "
                                f"empty in every row); columns present: {', '.join(present) or 'none'}")
 
-    def col(name):
-        return table.column(name).combine_chunks() if name in present else None
+    def col(name):  # chunked as read (no copy); combined only where a kernel needs it
+        return table.column(name) if name in present else None
 
     n = table.num_rows
     ids = _ids(col("id"), path, locate)
@@ -398,17 +401,22 @@ def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
     counts = {canon: _counts(col(field), path, locate, field)
               for field, canon in COUNT_FIELDS.items()}
     text = col("content")
-    text = clean_content(pc.cast(text, pa.string())) if text is not None else pa.nulls(n, pa.string())
+    # large_string: a big archive's text can pass 2 GB, the limit of Arrow's plain strings
+    text = (clean_content(pc.cast(text, pa.large_string()).combine_chunks()) if text is not None
+            else pa.nulls(n, pa.large_string()))
     url = col("url")
     url = pc.cast(url, pa.string()) if url is not None else pa.nulls(n, pa.string())
     media = _media(col("media"), n, path, locate)
+    if isinstance(media, pa.ChunkedArray):
+        media = media.combine_chunks()
     out = pa.table({"id": ids, "created_at": created, "content": text, "url": url,
                     "media": media, "media_count": pc.cast(pc.list_value_length(media), pa.int64()),
                     **counts})
     frame = out.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
     zero = (counts["replies"].to_numpy() == 0) & (counts["retruths"].to_numpy() == 0) \
         & (counts["likes"].to_numpy() == 0)
-    frame["kind"] = classify(text, frame["media_count"].to_numpy(), zero).to_numpy()
+    media_count = out.column("media_count").to_numpy()
+    frame["kind"] = classify(text, media_count, zero).array
     return frame
 
 
@@ -510,8 +518,9 @@ def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
 def _media(arr: pa.Array | None, n: int, path, locate) -> pa.Array:
     """Media URLs as an Arrow list<string>; CSV's joined text is split; missing = empty list."""
     empty = pa.scalar([], type=_MEDIA_TYPE)
-    if arr is None:
-        return pa.array([[]] * n, type=_MEDIA_TYPE) if n else pa.array([], type=_MEDIA_TYPE)
+    if arr is None:  # n empty lists, built from offsets (no Python objects)
+        return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)),
+                                        pa.array([], type=pa.string()))
     if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
         try:
             arr = pc.cast(arr, _MEDIA_TYPE)
@@ -531,11 +540,9 @@ def _media(arr: pa.Array | None, n: int, path, locate) -> pa.Array:
 def _dedupe_within(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     """Keep one row per id inside one capture: the one with the higher counts."""
     key = _id_keys(frame["id"])
-    if _strictly_monotonic(key):  # the archive is sorted by time: no duplicates, no hashing
+    if not _has_duplicates(key):
         return frame, 0, 0
     dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    if not dup.any():
-        return frame, 0, 0
     total = (frame["replies"] + frame["retruths"] + frame["likes"]).to_numpy()
     order = np.lexsort((frame["replies"].to_numpy(), total))
     keep = np.sort(pd.Series(key[order]).drop_duplicates(keep="last").index.to_numpy())
@@ -556,11 +563,13 @@ def _id_keys(ids: pd.Series) -> np.ndarray:
         return ids.to_numpy(dtype=object)
 
 
-def _strictly_monotonic(key: np.ndarray) -> bool:
-    if key.dtype == object or len(key) < 2:
-        return len(key) < 2
-    d = np.diff(key.astype(np.int64, copy=False) if key.max() < 2**63 else key)
-    return bool((d > 0).all() or (d < 0).all()) if key.max() < 2**63 else False
+def _has_duplicates(key: np.ndarray) -> bool:
+    """Whether any id repeats. The archive is nearly sorted by time (ids are time-ordered), so a
+    stable sort (timsort: linear on sorted runs) and a neighbour comparison beat hashing."""
+    if key.dtype == object:
+        return bool(pd.Series(key).duplicated().any())
+    ordered = np.sort(key, kind="stable")
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _rank_captures(captures: list[Capture], ordered_by: str) -> None:

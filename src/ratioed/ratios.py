@@ -51,23 +51,30 @@ def reply_retruth_ratio(posts: pd.DataFrame) -> pd.Series:
                      index=posts.index, name="reply_retruth_ratio")
 
 
-def ratio_flags(replies, retruths, likes) -> dict[str, np.ndarray]:
-    """Boolean arrays, one per definition in :data:`DEFINITIONS`, from three count arrays.
+# The definitions, written once as data: which comparisons "replies > <count>" a definition
+# uses, and how it combines them. A comparison with a count of 0 never holds. ratio_flags (numpy)
+# and ratioed.outofcore (SQL for DuckDB) are both generated from this.
+RULES = {
+    "both": ("and", ("likes", "retruths")),
+    "either": ("or", ("likes", "retruths")),
+    "likes": ("and", ("likes",)),
+    "retruths": ("and", ("retruths",)),
+}
 
-    The single implementation of the rules; :func:`is_ratioed` and the out-of-core SQL in
-    :mod:`ratioed.outofcore` follow it (a test checks they agree).
-    """
+
+def ratio_flags(replies, retruths, likes) -> dict[str, np.ndarray]:
+    """Boolean arrays, one per definition in :data:`RULES`, from three count arrays."""
     r = np.asarray(replies)
-    s = np.asarray(retruths)
-    lk = np.asarray(likes)
-    over_likes = (r > lk) & (lk > 0)
-    over_retruths = (r > s) & (s > 0)
-    return {
-        "both": over_likes & over_retruths,
-        "either": over_likes | over_retruths,
-        "likes": over_likes,
-        "retruths": over_retruths,
-    }
+    counts = {"likes": np.asarray(likes), "retruths": np.asarray(retruths)}
+    over = {name: (r > c) & (c > 0) for name, c in counts.items()}
+    flags = {}
+    for definition, (how, terms) in RULES.items():
+        combine = np.logical_and if how == "and" else np.logical_or
+        flag = over[terms[0]]
+        for term in terms[1:]:
+            flag = combine(flag, over[term])
+        flags[definition] = flag
+    return flags
 
 
 def is_ratioed(posts: pd.DataFrame, definition: str = STORY_DEFINITION) -> pd.Series:

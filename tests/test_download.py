@@ -1,0 +1,65 @@
+"""Downloading a snapshot: dated file, provenance record, clear error when offline.
+
+Served from a local HTTP server on 127.0.0.1; the file served is made up.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import socket
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ratioed import InputError, load_posts
+from ratioed.download import download, latest_snapshot
+
+
+@pytest.fixture()
+def server(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    posts = [{"id": "114842356238631061", "created_at": "2025-07-12T21:21:29.285Z",
+              "content": "<p>made up</p>", "url": "https://example.invalid/1", "media": [],
+              "replies_count": 3, "reblogs_count": 2, "favourites_count": 1},
+             {"id": "114842356238631062", "created_at": "2025-07-13T01:00:00.000Z",
+              "content": "<p>made up too</p>", "url": "https://example.invalid/2", "media": [],
+              "replies_count": 1, "reblogs_count": 2, "favourites_count": 3}]
+    (site / "truth_archive.json").write_text(json.dumps(posts))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", site
+    httpd.shutdown()
+
+
+def test_download_writes_dated_copy_and_provenance(server, tmp_path):
+    base, site = server
+    raw = tmp_path / "raw"
+    path = download(f"{base}/truth_archive.json", raw_dir=raw, progress=False)
+    assert path.parent == raw and path.name.startswith("truth_archive_") and path.suffix == ".json"
+    assert path.read_bytes() == (site / "truth_archive.json").read_bytes()
+    record = json.loads(path.with_name(path.name + ".provenance.json").read_text())
+    assert record["url"] == f"{base}/truth_archive.json"
+    assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert record["bytes"] == path.stat().st_size and record["rows"] == 2
+    assert record["first_post"].startswith("2025-07-12T21:21:29")
+    assert record["last_post"].startswith("2025-07-13T01:00:00")
+    assert record["retrieved_at"].endswith("Z")
+    assert latest_snapshot(raw) == path
+    # the provenance's retrieval time becomes the capture time
+    assert load_posts(path)["captured_at"].notna().all()
+
+
+def test_offline_error_says_how_to_use_a_local_file(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(InputError, match="download failed.*pass its local path"):
+        download(f"http://127.0.0.1:{port}/truth_archive.parquet", raw_dir=tmp_path,
+                 progress=False)
+    assert list(tmp_path.iterdir()) == []
