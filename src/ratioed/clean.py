@@ -54,6 +54,7 @@ def clean_content(raw: pa.Array) -> pa.Array:
     sub = _fix_rows(sub, flags & _LT, _strip_tags)
     sub = _fix_rows(sub, flags & _AMP, _ENTITY, html.unescape)
     sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
+    sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
     sub = pc.utf8_trim_whitespace(sub)
     return pc.replace_with_mask(raw, pa.array(has != 0), sub)
 
@@ -123,6 +124,16 @@ def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Arra
     need = np.zeros(len(s), dtype=bool)
     need[idx.filter(hit).to_numpy()] = True
     return pc.replace_with_mask(s, pa.array(need), pa.array(fixed, type=s.type))
+
+
+def _lost_continuation_bytes(s: pa.Array) -> pa.Array:
+    """Mojibake whose invisible continuation bytes were dropped on a later save: a bare ``â``
+    is all that is left of ``’`` or ``—``. Repaired only where the reading is unambiguous in
+    English: a contraction (``Iranâs`` -> ``Iran’s``, ``donât`` -> ``don’t``) or a dash between
+    spaces (``a â b`` -> ``a — b``). Words that really hold ``â`` (``château``) are left alone.
+    """
+    s = pc.replace_substring_regex(s, r"([A-Za-z])\x{e2}(s|t|ll|re|ve|d|m)\b", "\\1\u2019\\2")
+    return pc.replace_substring_regex(s, r"(\s)\x{e2}(\s)", "\\1\u2014\\2")
 
 
 def _unmojibake(text: str) -> str:

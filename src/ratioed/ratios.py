@@ -89,14 +89,11 @@ def is_ratioed(posts: pd.DataFrame, definition: str = STORY_DEFINITION) -> pd.Se
 
 def add_ratios(posts: pd.DataFrame) -> pd.DataFrame:
     """Return a copy with both ratios and one ``ratioed_<definition>`` column per definition."""
-    out = posts.copy()
-    out["reply_like_ratio"] = reply_like_ratio(posts)
-    out["reply_retruth_ratio"] = reply_retruth_ratio(posts)
-    flags = ratio_flags(posts["replies"].to_numpy(), posts["retruths"].to_numpy(),
-                        posts["likes"].to_numpy())
-    for name, flag in flags.items():
-        out[f"ratioed_{name}"] = flag
-    return out
+    r, s, lk = (posts[c].to_numpy() for c in ("replies", "retruths", "likes"))
+    new = {"reply_like_ratio": _ratio(r, lk), "reply_retruth_ratio": _ratio(r, s)}
+    new.update({f"ratioed_{name}": flag for name, flag in ratio_flags(r, s, lk).items()})
+    # a shallow copy (copy-on-write) plus one concat: no column of `posts` is copied
+    return pd.concat([posts.copy(deep=False), pd.DataFrame(new, index=posts.index)], axis=1)
 
 
 def unusualness(posts: pd.DataFrame, window: str = TRAILING_WINDOW,
