@@ -28,6 +28,7 @@ from IPython.display import display
 from ratioed import load_archive, paths
 from ratioed.build import provenance, record_numbers
 from ratioed.clean import in_window, split_analysable
+from ratioed.figures import show_table
 from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
 
 # %% [markdown]
@@ -37,8 +38,8 @@ from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_ato
 # %%
 archive = load_archive(sources)
 print(archive.summary())
-display(archive.captures_table[["label", "layout", "captured_at", "rows", "duplicate_ids",
-                                "first_post", "last_post"]])
+display(show_table(archive.captures_table[["label", "layout", "captured_at", "rows",
+                                           "duplicate_ids", "first_post", "last_post"]]))
 
 # %% [markdown]
 # ## Leave out re-truths of other accounts

@@ -18,15 +18,13 @@ tz = "America/New_York"  # time zone for dates on the time axis
 observations = None  # CSV of reporters readings. None means data/raw/observations.csv
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 from ratioed import figures, paths
 from ratioed.claims import read_observations
 from ratioed.files import read_parquet
 
-%matplotlib inline
-%config InlineBackend.figure_formats = ["png"]
 figures.style()
 ratios = read_parquet(paths.RATIOS_PARQUET)
 history = read_parquet(paths.HISTORY_PARQUET)
@@ -39,7 +37,6 @@ print(f"{len(ratios):,} posts to draw")
 # %%
 fig, data = figures.likes_vs_replies(ratios, highlight_id)
 figures.save_figure(fig, "fig1-likes-vs-replies", data)
-plt.show()
 
 # %% [markdown]
 # ## Figure 2. Replies per like over time
@@ -48,7 +45,6 @@ plt.show()
 # %%
 fig, data = figures.ratio_over_time(ratios, highlight_id, tz)
 figures.save_figure(fig, "fig2-reply-like-ratio-over-time", data)
-plt.show()
 
 # %% [markdown]
 # ## Figure 3. How many posts each definition of "ratioed" flags
@@ -57,7 +53,6 @@ plt.show()
 counts = pd.read_csv(paths.TABLES_DIR / "definitions.csv", dtype={"flagged_ids": str})
 fig, data = figures.definition_counts(counts)
 figures.save_figure(fig, "fig3-definitions", data)
-plt.show()
 
 # %% [markdown]
 # ## Figure 4. The highlighted post, capture by capture
@@ -77,7 +72,6 @@ readings = pd.concat([
 ], ignore_index=True)
 if len(readings):
     fig, data = figures.highlight_captures(readings)
-    figures.save_figure(fig, "fig4-highlight-readings", data)
-    plt.show()
+    display(figures.save_figure(fig, "fig4-highlight-readings", data))
 else:
     print(f"Post {highlight_id} is in neither the input nor the observations: no figure 4")

@@ -15,12 +15,13 @@ matplotlib.rcParams["svg.hashsalt"] = "ratioed"
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import paths  # noqa: E402
 from .files import write_bytes_atomic, write_csv_atomic  # noqa: E402
 
 DPI = 150
+RASTER_ABOVE = 2000  # scatters with more dots are embedded as an image inside the SVG
 PLAIN = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")  # 1,000 not 10^3
 HIGHLIGHT_COLOR = "#d62728"
 BASE_COLOR = "#4c72b0"
@@ -30,21 +31,25 @@ def style() -> None:
     """The house style for every figure."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=1.0)
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": DPI, "svg.hashsalt": "ratioed",
-                         "axes.titleweight": "bold", "axes.titlelocation": "left"})
+                         "axes.titleweight": "bold", "axes.titlelocation": "left",
+                         "figure.constrained_layout.use": True})
 
 
-def save_figure(fig, name: str, data: pd.DataFrame, folder=None) -> dict:
-    """Write ``<name>.png``, ``<name>.svg`` and ``<name>.csv`` (the numbers drawn) atomically."""
+def save_figure(fig, name: str, data: pd.DataFrame, folder=None):
+    """Write ``<name>.png``, ``<name>.svg`` and ``<name>.csv`` (the numbers drawn) atomically,
+    close the figure, and return the PNG for display (the notebook shows exactly the file)."""
+    from IPython.display import Image
+
     folder = folder or paths.FIGURES_DIR
-    written = {}
+    png = b""
     for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=DPI, bbox_inches="tight", metadata=meta)
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)  # layout: constrained (one draw)
         write_bytes_atomic(folder / f"{name}.{fmt}", buf.getvalue())
-        written[fmt] = folder / f"{name}.{fmt}"
+        png = png or buf.getvalue()
     write_csv_atomic(data, folder / f"{name}.csv")
-    written["csv"] = folder / f"{name}.csv"
-    return written
+    plt.close(fig)
+    return Image(data=png, format="png", width=fig.get_figwidth() * 100)
 
 
 def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None):
@@ -58,7 +63,7 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None):
     plotted = data.loc[(data["likes"] > 0) & (data["replies"] > 0)]
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.scatter(plotted["likes"], plotted["replies"], s=14, alpha=0.45, color=BASE_COLOR,
-               linewidths=0, label="a post")
+               linewidths=0, label="a post", rasterized=len(plotted) > RASTER_ABOVE)
     lo = max(1, min(plotted["likes"].min(), plotted["replies"].min()) / 1.5) if len(plotted) else 1
     hi = max(plotted["likes"].max(), plotted["replies"].max()) * 1.5 if len(plotted) else 10
     ax.plot([lo, hi], [lo, hi], color="0.3", lw=1, ls="--", label="replies = likes")
@@ -91,7 +96,8 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str):
     data = data.sort_values("created_at")
     fig, ax = plt.subplots(figsize=(9, 4.5))
     ax.scatter(data["created_local"], data["reply_like_ratio"], s=12, alpha=0.5, color=BASE_COLOR,
-               linewidths=0, label="reply/like ratio of a post")
+               linewidths=0, label="reply/like ratio of a post",
+               rasterized=len(data) > RASTER_ABOVE)
     ax.plot(data["created_local"], data["trailing_median"], color="0.2", lw=1.5,
             label="typical level: median of the previous 30 days")
     ax.axhline(1, color=HIGHLIGHT_COLOR, lw=1, ls="--", label="replies = likes")
@@ -109,20 +115,24 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str):
     top = data["reply_like_ratio"].max()
     ax.set_ylim(top=max(1.0, top if top == top else 1.0) * 2.5)
     ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
-    fig.autofmt_xdate()
+    for label in ax.get_xticklabels():  # autofmt_xdate does not mix with constrained layout
+        label.set(rotation=30, ha="right")
     return fig, data.drop(columns=["created_local"])
 
 
 def definition_counts(counts: pd.DataFrame):
     """Bar chart: how many posts each definition of "ratioed" flags."""
-    fig, ax = plt.subplots(figsize=(7, 3))
+    fig, ax = plt.subplots(figsize=(9, 3))
     colors = [HIGHLIGHT_COLOR if s else BASE_COLOR for s in counts["story_definition"]]
     ax.barh(counts["rule"], counts["posts_flagged"], color=colors)
     for y, v in enumerate(counts["posts_flagged"]):
         ax.text(v, y, f" {v:,}", va="center", fontsize=10)
     ax.invert_yaxis()
-    ax.set(xlabel="Posts flagged", ylabel="", title="Posts flagged by each definition of \u201cratioed\u201d")
+    ax.set(xlabel="Posts flagged (red: the story's definition)", ylabel="",
+           title="Posts flagged, by definition")
     ax.set_xlim(0, max(1, counts["posts_flagged"].max()) * 1.2)
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.xaxis.set_major_formatter(PLAIN)
     return fig, counts
 
 
@@ -136,8 +146,10 @@ def highlight_captures(readings: pd.DataFrame):
     for cont in ax.containers:
         ax.bar_label(cont, labels=[f" {v:,.0f}" for v in cont.datavalues], fontsize=8)
     ax.set(xlabel="Count", ylabel="", title="The highlighted post, reading by reading")
-    ax.set_xlim(0, long["value"].max() * 1.2 if len(long) else 1)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlim(0, long["value"].max() * 1.25 if len(long) else 1)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(PLAIN)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
     return fig, readings
 
 

@@ -32,10 +32,11 @@ TRAILING_MIN_POSTS = 10  # fewer earlier posts than this in the window: no basel
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    num = np.asarray(num, dtype=np.float64)
-    den = np.asarray(den, dtype=np.float64)
-    out = np.full(num.shape, np.nan)
-    np.divide(num, den, out=out, where=den > 0)
+    """``num / den`` as float64, NaN where ``den`` is 0 (no warning, no infinity)."""
+    num, den = np.asarray(num), np.asarray(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.true_divide(num, den, dtype=np.float64)
+    out[den == 0] = np.nan
     return out
 
 
