@@ -236,15 +236,12 @@ def _source_cell(executed: Path, index: int) -> str:
     return f"cell {index - shift + 1} of {total} (`{first.strip()[:60]}`)"
 
 
-# Imported in the kernel as soon as it starts, while the build is still deciding what is stale:
-# the notebooks' own imports then cost nothing (%reset -f clears names, not loaded modules).
-WARM_UP = ("import pandas, pyarrow.parquet, matplotlib.pyplot, seaborn, ratioed.load, "
-           "ratioed.ratios, ratioed.claims, ratioed.figures, ratioed.build\n"
-           "%matplotlib inline")
-
-
 def start_kernel():
-    """Start the one kernel the build uses and begin warming it up; returns its manager."""
+    """Start the one kernel the build uses; it boots while the build checks what is stale.
+
+    (Sending it imports to warm up from a second client made the first notebook's client time
+    out now and then, waiting for a kernel still busy importing: not worth the second saved.)
+    """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.utils import run_sync
 
@@ -255,17 +252,12 @@ def start_kernel():
     env = {**os.environ, "PYTHONHASHSEED": "0", "RATIOED_ROOT": str(paths.PROJ_ROOT)}
     env.pop("MPLBACKEND", None)  # Agg would stop inline figures from reaching the report
     run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR))
-    kc = km.client()
-    kc.start_channels()
-    kc.execute(WARM_UP, silent=True, store_history=False)  # queued; runs while we go on
-    km.warm_up_client = kc
     return km
 
 
 def stop_kernel(km) -> None:
     from jupyter_client.utils import run_sync
 
-    km.warm_up_client.stop_channels()
     run_sync(km.shutdown_kernel)(now=True)
 
 
@@ -363,7 +355,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     km = None
     try:
         params = resolve_sources(load_params(params_file, overrides, sources))
-        km = start_kernel()  # boots and imports in parallel with the staleness check
+        km = start_kernel()  # boots in parallel with the staleness check
         prints = fingerprints(params)
         manifest = json.loads(paths.MANIFEST_JSON.read_text()) if paths.MANIFEST_JSON.exists() else {}
         all_nbs = notebooks()
