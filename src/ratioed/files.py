@@ -41,10 +41,23 @@ def write_text_atomic(path: Path | str, text: str) -> bool:
 
 
 def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
-    """Write a DataFrame as UTF-8 CSV (no index, ``\\n`` line ends) atomically."""
+    """Write a DataFrame as UTF-8 CSV (no index, ``\\n`` line ends) atomically.
+
+    Time-zone-aware times are written in UTC as ISO 8601 (``2025-07-12T21:21:29.285000Z``),
+    formatted by Arrow in one call (pandas formats them one by one).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     kwargs.setdefault("index", False)
     kwargs.setdefault("lineterminator", "\n")
-    return write_text_atomic(path, df.to_csv(**kwargs))
+    out = df.copy(deep=False)
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            utc = pa.array(out[col].dt.tz_convert("UTC"))
+            text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
+            out[col] = pd.Series(text.to_pandas().array, index=out.index)
+    return write_text_atomic(path, out.to_csv(**kwargs))
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:
