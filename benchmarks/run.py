@@ -136,22 +136,13 @@ out = {{'rows': len(posts), 'flags_s': t(lambda: ratio_flags(r, s, l)),
     results["ratios"] = out
 
 
-def _project(tmp: Path) -> Path:
-    for d in ("notebooks", "params"):
-        shutil.copytree(ROOT / d, tmp / d)
-    (tmp / "data" / "raw").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "claims.yaml", tmp / "data")
-    shutil.copy(ROOT / "data" / "raw" / "observations.csv", tmp / "data" / "raw")
-    shutil.copy(ROOT / "Makefile", tmp)
-    shutil.copytree(ROOT / "src", tmp / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp
-
-
 def bench_report(results: dict) -> None:
     """4. `make report` on 32k posts, against the naive way measured in the same run."""
     source = dataset(32_000, ("parquet",))["parquet"]
     tmp = Path(tempfile.mkdtemp(prefix="ratioed-bench-"))
-    project = _project(tmp / "p")
+    from ratioed.build import scratch_project
+
+    project = scratch_project(tmp / "p", ROOT)
     env = {**os.environ, "RATIOED_ROOT": str(project)}
     make = ["make", "-s", "report", f"VENV={Path(sys.prefix)}", f"SOURCE={source}"]
 

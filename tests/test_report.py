@@ -18,20 +18,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ratioed.build import scratch_project
+
 ROOT = Path(__file__).resolve().parents[1]
 HIGHLIGHT = "114842356238631061"
 pytestmark = pytest.mark.slow
 
 
 def make_project(tmp: Path) -> Path:
-    for d in ("notebooks", "params"):
-        shutil.copytree(ROOT / d, tmp / d, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    (tmp / "data" / "raw").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "claims.yaml", tmp / "data" / "claims.yaml")
-    shutil.copy(ROOT / "data" / "raw" / "observations.csv", tmp / "data" / "raw")
-    shutil.copy(ROOT / "Makefile", tmp / "Makefile")
-    shutil.copytree(ROOT / "src", tmp / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp
+    return scratch_project(tmp, ROOT)
 
 
 def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
