@@ -56,7 +56,6 @@ from .files import sha256_file
 
 COUNT_FIELDS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
 REQUIRED_FIELDS = ["id", "created_at", *COUNT_FIELDS]
-OPTIONAL_FIELDS = ["content", "url", "media"]
 POST_COLUMNS = ["id", "created_at", "content", "url", "media", "media_count",
                 "replies", "retruths", "likes", "kind", "capture", "captured_at"]
 HISTORY_COLUMNS = ["id", "capture", "captured_at", "capture_rank", "replies", "retruths", "likes"]
@@ -91,8 +90,10 @@ class Archive:
 
     @property
     def captures_table(self) -> pd.DataFrame:
-        """The captures as a table, earliest first."""
-        return pd.DataFrame([c.__dict__ for c in sorted(self.captures, key=lambda c: c.rank)])
+        """The captures as a table, earliest first (``captured_at`` NaT when not stated)."""
+        table = pd.DataFrame([c.__dict__ for c in sorted(self.captures, key=lambda c: c.rank)])
+        table["captured_at"] = pd.to_datetime(table["captured_at"], utc=True)
+        return table
 
     def summary(self) -> str:
         """A few lines saying what was read, merged and dropped."""
