@@ -191,3 +191,16 @@ def test_readme_number_map_points_at_real_files_and_keys(built):
                 assert row_id in set(table["id"]) and column in table.columns, f"{label}: {key}"
             else:
                 assert key in table.columns, f"{label}: {file} has no column {key}"
+
+
+def test_editing_claims_reruns_only_the_claims_notebook(built, tmp_path):
+    project = make_project(tmp_path / "p")
+    source = built[1]
+    assert run_build(project, str(source)).returncode == 0
+    claims = project / "data" / "claims.yaml"
+    claims.write_text(claims.read_text().replace("Only one post", "Just one post"))
+    res = run_build(project, str(source))
+    assert res.returncode == 0, res.stderr
+    assert re.findall(r"running (notebooks/\S+)", res.stderr) == ["notebooks/03-claims.ipynb"]
+    verdicts = pd.read_csv(project / "reports/tables/claims.csv", dtype=str).set_index("id")
+    assert verdicts.loc["C4", "claim"].startswith("Just one post")

@@ -5,8 +5,8 @@ How a build works (``make report`` calls :func:`build_report`):
 1. Parameters come from a named YAML set (``params/default.yaml`` unless another is given),
    overridden by ``--set key=value`` (the Makefile's variables) and the command line's sources.
 2. Each notebook's *fingerprint* hashes its source, the parameters it declares, the library's
-   code, the inputs' size and modification time, and the fingerprints of the notebooks it reads
-   from (:data:`READS_FROM`). A notebook whose fingerprint matches the last successful run is not
+   code, the size and modification time of the files it reads (sources; claims; observations),
+   and the fingerprints of the notebooks whose outputs it reads (:data:`READS_FROM`). A notebook whose fingerprint matches the last successful run is not
    run again.
 3. Stale notebooks run in order in **one** Jupyter kernel (start-up and imports paid once); the
    kernel's namespace is reset before each notebook so none can lean on another's variables.
@@ -33,7 +33,7 @@ import yaml
 
 from . import __version__, paths
 from .errors import InputError
-from .files import sha256_file, write_text_atomic
+from .files import write_text_atomic
 
 KERNEL_NAME = "python3"
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free
@@ -93,7 +93,10 @@ def resolve_sources(params: dict) -> dict:
             print("no snapshot of the archive in data/raw/: downloading one", file=sys.stderr)
             latest = download()
         resolved = [str(latest)]
-    return {**params, "sources": resolved}
+    observations = params.get("observations")
+    if observations:
+        observations = str(Path(observations).expanduser().resolve())
+    return {**params, "sources": resolved, "observations": observations}
 
 
 # --------------------------------------------------------------------------- provenance
@@ -174,15 +177,20 @@ def _library_hash() -> str:
     return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parent.rglob("*.py"))])
 
 
-def _input_stamp(params: dict) -> str:
+def _input_files(key: str, params: dict) -> list[Path]:
+    """The input files a notebook reads itself (besides other notebooks' outputs)."""
+    observations = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
+    return {"01": [Path(s) for s in params["sources"]],
+            "03": [paths.CLAIMS_YAML, observations],
+            "04": [observations]}.get(key, [])
+
+
+def _file_stamp(files: list[Path]) -> str:
+    """Path, size and modification time of each file (hashing a big archive would be slow)."""
     stamp = []
-    for src in params["sources"]:
-        p = Path(src)
+    for p in files:
         st = p.stat() if p.exists() else None
         stamp.append((str(p.resolve()), st.st_size if st else None, st.st_mtime_ns if st else None))
-    obs = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
-    stamp.append(sha256_file(obs) if obs.exists() else None)
-    stamp.append(sha256_file(paths.CLAIMS_YAML) if paths.CLAIMS_YAML.exists() else None)
     return _hash(*stamp)
 
 
@@ -196,16 +204,18 @@ def notebook_params(nb_path: Path, params: dict) -> dict:
 
 def fingerprints(params: dict) -> dict[str, str]:
     """Fingerprint of every notebook for these parameters (see module docs)."""
-    lib, inputs = _library_hash(), _input_stamp(params)
+    lib = _library_hash()
     out: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for nb in notebooks():
         key = nb.name[:2]
         nb_params = notebook_params(nb, params)
         source = [(c.cell_type, c.source, c.metadata.get("tags", []))
                   for c in nbformat.read(nb, as_version=4).cells]
-        out[nb.name] = _hash(json.dumps(source), json.dumps(nb_params, sort_keys=True), lib,
-                             inputs, *[out[n.name] for n in notebooks()
-                                       if n.name[:2] in READS_FROM.get(key, [])])
+        out[nb.name] = by_key[key] = _hash(
+            json.dumps(source), json.dumps(nb_params, sort_keys=True), lib,
+            _file_stamp(_input_files(key, params)),
+            *[by_key[k] for k in READS_FROM.get(key, []) if k in by_key])
     return out
 
 
