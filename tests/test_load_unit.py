@@ -248,3 +248,19 @@ def test_mojibake_with_lost_bytes(tmp_path):
     posts = load_posts(write_json(tmp_path, recs)).set_index("id")
     assert posts.loc["1", "content"] == "Iran\u2019s deal \u2014 don\u2019t wait"
     assert posts.loc["2", "content"] == "Lunch at the ch\u00e2teau"  # a real â is kept
+
+
+def test_truncated_parquet_and_csv(tmp_path):
+    pq = tmp_path / "made_up.parquet"
+    pd.DataFrame([post(id=str(i)) for i in range(1, 50)]).to_parquet(pq)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(pq.read_bytes()[: pq.stat().st_size // 2])
+    with pytest.raises(InputError, match="unreadable Parquet") as info:
+        load_posts(cut)
+    assert str(cut) in str(info.value)
+    csv = tmp_path / "cut.csv"
+    csv.write_text('id,created_at,content,url,media,replies_count,reblogs_count,favourites_count\n'
+                   '1,2025-07-12T21:21:29Z,"an unterminated quote,https://x.invalid,,1,2,3\n')
+    with pytest.raises(InputError, match="malformed or truncated CSV") as info:
+        load_posts(csv)
+    assert str(csv) in str(info.value)

@@ -259,12 +259,12 @@ def _records_table(path: Path, records, wanted: list[str], locate) -> pa.Table:
     """Columns from parsed JSON records (the slow, exact path: messy or malformed files)."""
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of post objects")
-    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)  # per-row: fallback
     if bad is not None:
         raise InputError(path, "is not a JSON object", where=locate(bad))
     cols = {}
     for f in wanted:
-        values = [r.get(f) for r in records]
+        values = [r.get(f) for r in records]  # per-row: the exact fallback for messy JSON
         if f == "media":
             values = [v if v is None or isinstance(v, list) else str(v) for v in values]
             try:
@@ -340,7 +340,7 @@ def _read_csv(path: Path, wanted: list[str]):
     try:
         names = pacsv.open_csv(path).schema.names
     except Exception as err:  # noqa: BLE001 - pyarrow raises several types for bad CSV
-        raise InputError(path, f"malformed CSV: {err}") from None
+        raise InputError(path, f"malformed or truncated CSV: {err}") from None
     present = [n for n in names if n in wanted]
     try:
         table = pacsv.read_csv(
