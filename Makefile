@@ -28,7 +28,7 @@ CONFIG := PARAMS=$(PARAMS) SOURCE=$(SOURCE) START=$(START) END=$(END) DAY_TZ=$(D
 SETS := --set start=$(START) --set end=$(END) --set tz=$(DAY_TZ) --set definition=$(DEFINITION) \
 	--set highlight_id=$(HIGHLIGHT) --set observations=$(OBSERVATIONS) --set trailing_window=$(WINDOW)
 
-.PHONY: help install test report download lab sync check-pairs bench lint clean FORCE
+.PHONY: help install test report download lab sync bench lint clean FORCE
 
 help: ## list the targets
 	@echo "ratioed: reproduce the 'ratioed' Truth Social story. Targets:"
@@ -40,7 +40,7 @@ $(PY):
 
 install: $(PY) ## create .venv and install the package, test tools and the python3 kernel (registry)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ratioed)" >/dev/null
 
 test: ## run the test suite (offline; real-data tests skip without ../shared)
