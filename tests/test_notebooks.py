@@ -48,7 +48,7 @@ def test_committed_notebooks_have_no_outputs(path):
             assert not c.outputs and c.execution_count is None, f"{path.name} has outputs"
 
 
-def test_pair_check_fails_on_drift(tmp_path):
+def test_pair_check_fails_on_drift():
     """The pairing test is real: change a .py cell and the comparison sees it."""
     src = NOTEBOOKS[0]
     nb = nbformat.read(src, as_version=4)

@@ -202,14 +202,15 @@ def notebook_params(nb_path: Path, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in declared}
 
 
-def fingerprints(params: dict) -> dict[str, str]:
-    """Fingerprint of every notebook for these parameters (see module docs)."""
+def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
+    """Fingerprint of every notebook for these parameters (see module docs); ``declared`` maps
+    each notebook's name to its parameters (:func:`notebook_params`)."""
     lib = _library_hash()
     out: dict[str, str] = {}
     by_key: dict[str, str] = {}
     for nb in notebooks():
         key = nb.name[:2]
-        nb_params = notebook_params(nb, params)
+        nb_params = declared[nb.name]
         source = [(c.cell_type, c.source, c.metadata.get("tags", []))
                   for c in nbformat.read(nb, as_version=4).cells]
         out[nb.name] = by_key[key] = _hash(
@@ -288,9 +289,9 @@ def stop_kernel(km) -> None:
     run_sync(km.shutdown_kernel)(now=True)
 
 
-def run_notebooks(stale: list[Path], params: dict, km, progress: bool = True) -> None:
-    """Execute ``stale`` notebooks in order in the kernel ``km``; raise BuildError on the first
-    failure."""
+def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bool = True) -> None:
+    """Execute ``stale`` notebooks in order in the kernel ``km``, each with its parameters from
+    ``declared``; raise BuildError on the first failure."""
     import papermill as pm
 
     paths.EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
@@ -299,7 +300,7 @@ def run_notebooks(stale: list[Path], params: dict, km, progress: bool = True) ->
         print(f"running {nb_path.relative_to(paths.PROJ_ROOT)}", file=sys.stderr, flush=True)
         try:
             pm.execute_notebook(str(_prepare(nb_path)), str(executed),
-                                parameters=notebook_params(nb_path, params),
+                                parameters=declared[nb_path.name],
                                 kernel_name=KERNEL_NAME, progress_bar=progress,
                                 cwd=str(paths.NOTEBOOKS_DIR), km=km)
         except pm.PapermillExecutionError as err:
@@ -383,7 +384,8 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     try:
         params = resolve_sources(load_params(params_file, overrides, sources))
         km = start_kernel()  # boots in parallel with the staleness check
-        prints = fingerprints(params)
+        declared = {nb.name: notebook_params(nb, params) for nb in notebooks()}
+        prints = fingerprints(params, declared)
         manifest = json.loads(paths.MANIFEST_JSON.read_text()) if paths.MANIFEST_JSON.exists() else {}
         all_nbs = notebooks()
         stale = [nb for nb in all_nbs
@@ -395,7 +397,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             for nb in stale:
                 manifest.pop(nb.name, None)
             write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
-            run_notebooks(stale, params, km, progress=progress)
+            run_notebooks(stale, declared, km, progress=progress)
             for nb in stale:
                 manifest[nb.name] = prints[nb.name]
                 write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")

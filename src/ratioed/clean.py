@@ -162,18 +162,18 @@ def classify(content, media_count, zero_counts) -> pd.Series:
     if text.null_count == len(text):  # metrics-only: no text anywhere
         codes = np.where(zero, code(RETRUTH), code(UNKNOWN)).astype(np.int8)
     else:
-        has_text = _np(pc.is_valid(text))
+        has_text = as_bool_array(pc.is_valid(text))
         text = pc.fill_null(text, "")
-        empty = _np(pc.equal(text, ""))
+        empty = as_bool_array(pc.equal(text, ""))
         codes = np.select(
             [
                 ~has_text & zero,
                 ~has_text,
-                _np(pc.starts_with(text, "RT @")),
-                _np(pc.match_substring_regex(text, r"^RT:\s")),
+                as_bool_array(pc.starts_with(text, "RT @")),
+                as_bool_array(pc.match_substring_regex(text, r"^RT:\s")),
                 empty & (np.asarray(media_count) > 0),
                 empty,
-                _np(pc.match_substring_regex(text, r"^https?://\S+$")),
+                as_bool_array(pc.match_substring_regex(text, r"^https?://\S+$")),
             ],
             [code(k) for k in (RETRUTH, UNKNOWN, RETRUTH, QUOTE, MEDIA_ONLY, EMPTY, LINK_ONLY)],
             default=code(ORIGINAL),
@@ -181,8 +181,14 @@ def classify(content, media_count, zero_counts) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=KINDS), index=index, name="kind")
 
 
-def _np(mask: pa.Array) -> np.ndarray:
+def as_bool_array(mask) -> np.ndarray:
+    """An Arrow boolean array (or chunked array) as numpy, nulls as False."""
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def all_counts_zero(posts: pd.DataFrame) -> np.ndarray:
+    """True where replies, re-truths and likes are all 0 (how the archive stores re-truths)."""
+    return ((posts["replies"] == 0) & (posts["retruths"] == 0) & (posts["likes"] == 0)).to_numpy()
 
 
 def split_analysable(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -192,8 +198,7 @@ def split_analysable(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     other account's post, and the archive stores them as 0). A re-truth that does carry counts is
     kept. Returns ``(kept, excluded)``; ``len(kept) + len(excluded) == len(posts)``.
     """
-    zero = (posts["replies"] == 0) & (posts["retruths"] == 0) & (posts["likes"] == 0)
-    out = (posts["kind"] == RETRUTH) & zero
+    out = (posts["kind"] == RETRUTH).to_numpy() & all_counts_zero(posts)
     excluded = posts.loc[out].copy()
     excluded["reason"] = "re-truth of another account (all counts 0)"
     return posts.loc[~out].copy(), excluded

@@ -153,12 +153,6 @@ def highlight_captures(readings: pd.DataFrame):
     return fig, readings
 
 
-def trailing_window_label(window: str) -> str:
-    """``"30D"`` -> ``"30 days"``."""
-    return window[:-1] + " days" if window.endswith("D") else window
-
-
-
 def show_table(df: pd.DataFrame, precision: int = 2):
     """A table for the report: no index, blanks for missing values, and every cell HTML-escaped
     (post text is untrusted input and must never become markup)."""

@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .clean import classify, clean_content
+from .clean import all_counts_zero, as_bool_array, classify, clean_content
 from .errors import InputError
 from .files import sha256_file
 
@@ -407,17 +407,15 @@ def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
             else pa.nulls(n, pa.large_string()))
     url = col("url")
     url = pc.cast(url, pa.string()) if url is not None else pa.nulls(n, pa.string())
-    media = _media(col("media"), n, path, locate)
+    media = _media(col("media"), n, path)
     if isinstance(media, pa.ChunkedArray):
         media = media.combine_chunks()
     out = pa.table({"id": ids, "created_at": created, "content": text, "url": url,
                     "media": media, "media_count": pc.cast(pc.list_value_length(media), pa.int64()),
                     **counts})
     frame = out.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
-    zero = (counts["replies"].to_numpy() == 0) & (counts["retruths"].to_numpy() == 0) \
-        & (counts["likes"].to_numpy() == 0)
     media_count = out.column("media_count").to_numpy()
-    frame["kind"] = classify(text, media_count, zero).array
+    frame["kind"] = classify(text, media_count, all_counts_zero(frame)).array
     return frame
 
 
@@ -431,16 +429,11 @@ def _raise_first(arr: pa.Array, bad, path, locate, field_name: str, problem: str
     raise InputError(path, f"{problem}: {value!r}{more}", where=locate(i), field=field_name)
 
 
-def _mask(arr) -> np.ndarray:
-    """A boolean Arrow array as numpy, nulls as False."""
-    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
-
-
 def _digits(s: pa.Array, max_len: int) -> np.ndarray:
     """True where a string is 1..max_len ASCII digits."""
     ok = pc.and_(pc.utf8_is_digit(s), pc.less_equal(pc.utf8_length(s), max_len))
     ok = pc.and_(ok, pc.equal(pc.utf8_length(pc.utf8_trim(s, "0123456789")), 0))  # ASCII only
-    return _mask(ok)
+    return as_bool_array(ok)
 
 
 def _ids(arr: pa.Array, path, locate) -> pa.Array:
@@ -451,7 +444,7 @@ def _ids(arr: pa.Array, path, locate) -> pa.Array:
                                "18-digit ids exactly; store them as strings or integers",
                          field="id")
     if pa.types.is_integer(t):
-        bad = ~_mask(pc.greater_equal(arr, 0))
+        bad = ~as_bool_array(pc.greater_equal(arr, 0))
         if bad.any():
             _raise_first(arr, bad, path, locate, "id", "id is not a string of digits")
         return pc.cast(arr, pa.string())
@@ -466,7 +459,7 @@ def _times(arr: pa.Array, path, locate) -> pa.Array:
     """Creation times as tz-aware UTC, parsed by Arrow (ISO 8601, 'Z' or offsets, naive = UTC)."""
     utc = pa.timestamp("us", tz="UTC")
     if arr.null_count:
-        _raise_first(arr, _mask(pc.is_null(arr)), path, locate, "created_at", "missing creation time")
+        _raise_first(arr, as_bool_array(pc.is_null(arr)), path, locate, "created_at", "missing creation time")
     if pa.types.is_timestamp(arr.type):
         if arr.type.tz is None:
             arr = pc.assume_timezone(arr, "UTC")
@@ -494,9 +487,9 @@ def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
     if pa.types.is_boolean(t):
         raise InputError(path, "count is true/false, not a number", field=field_name)
     if arr.null_count:
-        _raise_first(arr, _mask(pc.is_null(arr)), path, locate, field_name, "missing count")
+        _raise_first(arr, as_bool_array(pc.is_null(arr)), path, locate, field_name, "missing count")
     if pa.types.is_integer(t):
-        bad = ~_mask(pc.greater_equal(arr, 0))
+        bad = ~as_bool_array(pc.greater_equal(arr, 0))
         if bad.any():
             _raise_first(arr, bad, path, locate, field_name, "count is negative")
         return pc.cast(arr, pa.int64())
@@ -509,14 +502,14 @@ def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
     s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
     bad = ~_digits(s, 18)
     if bad.any():
-        negative = _mask(pc.match_substring_regex(s, r"^-[0-9]{1,18}$")) & bad
+        negative = as_bool_array(pc.match_substring_regex(s, r"^-[0-9]{1,18}$")) & bad
         if negative.any() and np.flatnonzero(bad)[0] == np.flatnonzero(negative)[0]:
             _raise_first(s, bad, path, locate, field_name, "count is negative", show=int)
         _raise_first(s, bad, path, locate, field_name, "count is not a non-negative integer")
     return pc.cast(s, pa.int64())
 
 
-def _media(arr: pa.Array | None, n: int, path, locate) -> pa.Array:
+def _media(arr: pa.Array | None, n: int, path) -> pa.Array:
     """Media URLs as an Arrow list<string>; CSV's joined text is split; missing = empty list."""
     empty = pa.scalar([], type=_MEDIA_TYPE)
     if arr is None:  # n empty lists, built from offsets (no Python objects)
@@ -610,9 +603,8 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture]) -> Archive:
             no_url = posts.index[posts["url"].isna()].intersection(known.index)
             posts.loc[no_url, "url"] = known.loc[no_url, "url"]
         if posts["content"].notna().any():
-            zero = (posts["replies"] == 0) & (posts["retruths"] == 0) & (posts["likes"] == 0)
             posts["kind"] = classify(posts["content"], posts["media_count"].to_numpy(),
-                                     zero.to_numpy()).to_numpy()
+                                     all_counts_zero(posts)).to_numpy()
         posts = posts.reset_index(drop=True)
     if not posts["created_at"].is_monotonic_decreasing:
         posts = posts.sort_values("created_at", ascending=False, kind="stable")

@@ -40,7 +40,4 @@ TABLES_DIR = REPORTS_DIR / "tables"
 RATIOED_POSTS_CSV = TABLES_DIR / "ratioed_posts.csv"
 CLAIMS_CSV = TABLES_DIR / "claims.csv"
 
-# Real samples of the archive, shared beside the project (absent on a user's fresh clone).
-SHARED_SAMPLES_DIR = PROJ_ROOT.parent / "shared" / "data" / "truthsocial"
-
 ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"
