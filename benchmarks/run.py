@@ -140,7 +140,8 @@ def bench_report(results: dict) -> None:
     """4. `make report` on 32k posts, against the naive way measured in the same run."""
     source = dataset(32_000, ("parquet",))["parquet"]
     tmp = Path(tempfile.mkdtemp(prefix="ratioed-bench-"))
-    from ratioed.build import scratch_project
+    sys.path.insert(0, str(ROOT / "tests"))
+    from scratch import scratch_project  # the tests' isolated-build fixture
 
     project = scratch_project(tmp / "p", ROOT)
     env = {**os.environ, "RATIOED_ROOT": str(project)}

@@ -25,7 +25,7 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import paths
-from ratioed.build import record_numbers
+from ratioed.record import record_numbers
 from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic, write_parquet_atomic
 from ratioed.ratios import DEFINITIONS, add_ratios, unusualness

@@ -29,7 +29,7 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import paths
-from ratioed.build import record_numbers
+from ratioed.record import record_numbers
 from ratioed.claims import Evidence, evaluate, read_claims, read_observations
 from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ratioed.build import scratch_project
+from scratch import scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
 HIGHLIGHT = "114842356238631061"

@@ -22,7 +22,6 @@ import hashlib
 import html
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -34,6 +33,7 @@ import yaml
 from . import __version__, paths
 from .errors import InputError
 from .files import write_text_atomic
+from .record import git_commit
 
 KERNEL_NAME = "python3"
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free
@@ -97,63 +97,6 @@ def resolve_sources(params: dict) -> dict:
     if observations:
         observations = str(Path(observations).expanduser().resolve())
     return {**params, "sources": resolved, "observations": observations}
-
-
-# --------------------------------------------------------------------------- provenance
-
-
-def git_commit() -> str:
-    """The project's git commit (with ``-dirty`` when files differ), or ``unknown``."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=paths.PROJ_ROOT,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=paths.PROJ_ROOT, capture_output=True, text=True).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def provenance(archive, params: dict) -> dict:
-    """What a report was built from: sources (hash, rows, post range, capture time), parameters,
-    package version and git commit."""
-    caps = []
-    for c in sorted(archive.captures, key=lambda c: c.rank):
-        caps.append({
-            "source": c.path, "layout": c.layout, "sha256": c.sha256, "bytes": c.bytes,
-            "rows": c.rows, "first_post": c.first_post.isoformat() if c.first_post is not None else None,
-            "last_post": c.last_post.isoformat() if c.last_post is not None else None,
-            "captured_at": c.captured_at.isoformat() if c.captured_at is not None else None,
-            "capture_rank": c.rank,
-        })
-    return {"sources": caps, "parameters": params, "package_version": __version__,
-            "git_commit": git_commit(), "python": sys.version.split()[0]}
-
-
-def record_numbers(section: str, numbers: dict) -> dict:
-    """Merge ``numbers`` under ``section`` into ``numbers.json`` (every number the story prints)."""
-    current = json.loads(paths.NUMBERS_JSON.read_text()) if paths.NUMBERS_JSON.exists() else {}
-    current[section] = numbers
-    write_text_atomic(paths.NUMBERS_JSON, json.dumps(current, indent=2, sort_keys=True,
-                                                      default=str) + "\n")
-    return current
-
-
-def scratch_project(dest: Path, root: Path | None = None) -> Path:
-    """Copy what a build reads (notebooks, parameters, claims, observations, Makefile, library
-    source for Make's dependencies) to ``dest``, for a build isolated from the repository's
-    outputs: run it with ``RATIOED_ROOT=dest``. Used by the tests and the benchmarks."""
-    import shutil
-
-    root = Path(root or paths.PROJ_ROOT)
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-    for folder in ("notebooks", "params", "src"):
-        shutil.copytree(root / folder, dest / folder, ignore=ignore)
-    (dest / "data" / "raw").mkdir(parents=True)
-    shutil.copy(root / "data" / "claims.yaml", dest / "data" / "claims.yaml")
-    shutil.copy(root / "data" / "raw" / "observations.csv", dest / "data" / "raw")
-    shutil.copy(root / "Makefile", dest / "Makefile")
-    return dest
 
 
 # --------------------------------------------------------------------------- staleness

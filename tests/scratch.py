@@ -1,0 +1,25 @@
+"""A scratch copy of the project for builds isolated from the repository's outputs (tests and
+benchmarks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ratioed import paths
+
+
+def scratch_project(dest: Path, root: Path | None = None) -> Path:
+    """Copy what a build reads (notebooks, parameters, claims, observations, Makefile, library
+    source for Make's dependencies) to ``dest``, for a build isolated from the repository's
+    outputs: run it with ``RATIOED_ROOT=dest``. Used by the tests and the benchmarks."""
+    import shutil
+
+    root = Path(root or paths.PROJ_ROOT)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for folder in ("notebooks", "params", "src"):
+        shutil.copytree(root / folder, dest / folder, ignore=ignore)
+    (dest / "data" / "raw").mkdir(parents=True)
+    shutil.copy(root / "data" / "claims.yaml", dest / "data" / "claims.yaml")
+    shutil.copy(root / "data" / "raw" / "observations.csv", dest / "data" / "raw")
+    shutil.copy(root / "Makefile", dest / "Makefile")
+    return dest
