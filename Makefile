@@ -18,7 +18,7 @@ HIGHLIGHT ?=
 OBSERVATIONS ?=
 WINDOW ?=
 
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb notebooks/[0-9][0-9]-*.py))
 LIBRARY := $(shell find src/ratioed -type f -not -path '*/__pycache__/*')
 LATEST := $(lastword $(sort $(filter-out %.provenance.json,$(wildcard data/raw/truth_archive_*))))
 SOURCE_FILES := $(if $(strip $(SOURCE)),$(filter-out http://% https://%,$(SOURCE)),$(LATEST))
@@ -79,3 +79,6 @@ clean: ## remove what `make report` rebuilds (build/, reports/*, data/processed/
 	find reports data/processed -mindepth 1 -not -name .gitkeep -delete
 
 FORCE:
+
+# never let make delete a published report (an interrupt after the swap would)
+.PRECIOUS: reports/index.html

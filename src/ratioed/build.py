@@ -22,20 +22,25 @@ import hashlib
 import html
 import json
 import os
+import re
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import nbformat
 import yaml
 
 from . import __version__, paths
 from .errors import InputError
-from .files import write_text_atomic
+from .files import sha256_file, write_text_atomic
+from .publish import build_lock, discard, new_stage, publish, use_outputs
 from .record import git_commit
 
 KERNEL_NAME = "python3"
+NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
+# per-cell and kernel-start timeouts in seconds (environment variables override them)
+CELL_TIMEOUT = float(os.environ.get("RATIOED_CELL_TIMEOUT", "600"))
+KERNEL_TIMEOUT = float(os.environ.get("RATIOED_KERNEL_TIMEOUT", "60"))
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free
 READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
@@ -45,6 +50,10 @@ PARAM_KEYS = ["sources", "start", "end", "tz", "definition", "highlight_id", "ob
 
 class BuildError(RuntimeError):
     """A notebook failed or produced output the report must not carry."""
+
+
+class NotebookInputError(BuildError):
+    """A notebook refused its input (an :class:`InputError` raised inside it): exit code 2."""
 
 
 # --------------------------------------------------------------------------- parameters
@@ -103,8 +112,8 @@ def resolve_sources(params: dict) -> dict:
 
 
 def notebooks() -> list[Path]:
-    """The numbered notebooks, in run order."""
-    return sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    """The numbered notebooks (``.ipynb``), in run order; each has a ``.py`` copy, the source."""
+    return sorted(p.with_suffix(".ipynb") for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB))
 
 
 def _hash(*parts) -> str:
@@ -120,6 +129,17 @@ def _library_hash() -> str:
     return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parent.rglob("*.py"))])
 
 
+def _export_hash() -> str:
+    """Hash of what the export reads besides the notebooks: the template."""
+    return _hash(*[f.read_bytes() for f in sorted(TEMPLATE_DIR.rglob("*")) if f.is_file()])
+
+
+def _environment_hash() -> str:
+    """Hash of the locked environment (a dependency change re-runs every notebook)."""
+    lock = getattr(paths, "LOCK_FILE", None)
+    return content_hash(lock) if lock is not None and Path(lock).exists() else "no lock file"
+
+
 def _input_files(key: str, params: dict) -> list[Path]:
     """The input files a notebook reads itself (besides other notebooks' outputs)."""
     observations = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
@@ -128,39 +148,122 @@ def _input_files(key: str, params: dict) -> list[Path]:
             "04": [observations]}.get(key, [])
 
 
+_HASH_CACHE = None
+
+
+def content_hash(path: Path | str) -> str:
+    """sha256 of a file's bytes, cached in ``build/hashes.json`` under its device, inode, size,
+    modification *and change* time: a file replaced or rewritten in place -- even with the same
+    size and a forged modification time -- gets a new change time, so it is hashed again."""
+    global _HASH_CACHE
+    path = Path(path).resolve()
+    st = path.stat()
+    key = f"{path}|{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+    cache_file = paths.BUILD_DIR / "hashes.json"
+    if _HASH_CACHE is None:
+        try:
+            _HASH_CACHE = json.loads(cache_file.read_text())
+        except (OSError, ValueError):
+            _HASH_CACHE = {}
+    if key not in _HASH_CACHE:
+        _HASH_CACHE = {k: v for k, v in _HASH_CACHE.items() if not k.startswith(f"{path}|")}
+        _HASH_CACHE[key] = sha256_file(path)
+        paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(cache_file, json.dumps(_HASH_CACHE, indent=0, sort_keys=True))
+    return _HASH_CACHE[key]
+
+
 def _file_stamp(files: list[Path]) -> str:
-    """Path, size and modification time of each file (hashing a big archive would be slow)."""
-    stamp = []
-    for p in files:
-        st = p.stat() if p.exists() else None
-        stamp.append((str(p.resolve()), st.st_size if st else None, st.st_mtime_ns if st else None))
-    return _hash(*stamp)
+    """Path and content hash of each file (a missing file stamps as missing)."""
+    return _hash(*[(str(p), content_hash(p) if p.exists() else None) for p in files])
+
+
+_PARAM_LINE = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=")
+
+
+def declared_parameters(nb_path: Path) -> list[str]:
+    """The names a notebook declares in its ``parameters`` cell, read from its ``.py`` copy
+    (``name: type = value  # comment`` per line; no Jupyter import needed)."""
+    text = nb_path.with_suffix(".py").read_text(encoding="utf-8")
+    cell = re.search(r'^# %% tags=\["parameters"\]\n(.*?)(?=^# %%|\Z)', text, re.M | re.S)
+    if cell is None:
+        return []
+    return [m.group(1) for line in cell.group(1).splitlines() if (m := _PARAM_LINE.match(line))]
 
 
 def notebook_params(nb_path: Path, params: dict) -> dict:
     """The subset of ``params`` a notebook declares in its ``parameters`` cell."""
-    import papermill as pm
-
-    declared = pm.inspect_notebook(str(nb_path))
+    declared = declared_parameters(nb_path)
     return {k: v for k, v in params.items() if k in declared}
 
 
 def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
     """Fingerprint of every notebook for these parameters (see module docs); ``declared`` maps
-    each notebook's name to its parameters (:func:`notebook_params`)."""
-    lib = _library_hash()
+    each notebook's name to its parameters (:func:`notebook_params`). The key ``export`` holds
+    the fingerprint of the export (every notebook's, plus the template)."""
+    lib, env = _library_hash(), _environment_hash()
     out: dict[str, str] = {}
     by_key: dict[str, str] = {}
     for nb in notebooks():
         key = nb.name[:2]
-        nb_params = declared[nb.name]
-        source = [(c.cell_type, c.source, c.metadata.get("tags", []))
-                  for c in nbformat.read(nb, as_version=4).cells]
         out[nb.name] = by_key[key] = _hash(
-            json.dumps(source), json.dumps(nb_params, sort_keys=True), lib,
-            _file_stamp(_input_files(key, params)),
+            nb.with_suffix(".py").read_bytes(), json.dumps(declared[nb.name], sort_keys=True),
+            lib, env, _file_stamp(_input_files(key, params)),
             *[by_key[k] for k in READS_FROM.get(key, []) if k in by_key])
+    out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in notebooks()])
     return out
+
+
+def sync_pairs() -> list[str]:
+    """Bring each notebook's ``.ipynb`` in line with its ``.py`` copy (the source), by content.
+
+    The bytes of both files at the last sync are kept in ``build/pairs.json``. When only the
+    ``.py`` changed, the ``.ipynb`` is rewritten from it (cell ids and outputs kept where cells
+    match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
+    rewritten; when both changed and their cells differ, the build stops: a person must choose.
+    Returns a line per file rewritten.
+    """
+    record_file = paths.BUILD_DIR / "pairs.json"
+    try:
+        record = json.loads(record_file.read_text())
+    except (OSError, ValueError):
+        record = {}
+    done, changed = [], False
+    for ipynb in notebooks():
+        py = ipynb.with_suffix(".py")
+        now = {"py": _hash(py.read_bytes()),
+               "ipynb": _hash(ipynb.read_bytes()) if ipynb.exists() else None}
+        last = record.get(ipynb.stem)
+        if now == last:
+            continue
+        import jupytext
+        from jupytext.cli import jupytext as jupytext_cli
+
+        def cells(nb):
+            return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", [])))
+                    for c in nb.cells]
+
+        same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
+        rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
+        if not same:
+            py_changed = last is None or now["py"] != last["py"]
+            nb_changed = last is None or now["ipynb"] != last["ipynb"]
+            if not ipynb.exists() or (py_changed and not nb_changed):
+                jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(py)])
+                done.append(f"synced {rel}.ipynb from its .py copy")
+            elif nb_changed and not py_changed:
+                jupytext_cli(["--quiet", "--to", "py:percent", str(ipynb)])
+                done.append(f"synced {rel}.py from its .ipynb")
+            else:
+                raise InputError(f"{rel}.py", f"{rel}.py and {rel}.ipynb were both edited and "
+                                 "differ: keep one, e.g. `jupytext --to ipynb --update "
+                                 f"{rel}.py` to keep the .py (the reviewed copy)")
+        record[ipynb.stem] = {"py": _hash(py.read_bytes()), "ipynb": _hash(ipynb.read_bytes())}
+        changed = True
+    if changed:
+        paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(record_file, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return done
 
 
 # --------------------------------------------------------------------------- running
@@ -168,12 +271,15 @@ def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
 
 def _prepare(nb_path: Path) -> Path:
     """A copy of the notebook with a hidden first cell that resets the shared kernel."""
+    import nbformat
+
     nb = nbformat.read(nb_path, as_version=4)
     reset = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["ratioed-reset"]})
+    reset.id = "ratioed-reset"
     nb.cells.insert(0, reset)
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3",
                                  "language": "python"}
-    staged = paths.BUILD_DIR / "staged" / nb_path.name
+    staged = paths.STATE_DIR / "staged" / nb_path.name
     staged.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, staged)
     return staged
@@ -181,6 +287,8 @@ def _prepare(nb_path: Path) -> Path:
 
 def _check_executed(nb_path: Path, executed: Path) -> None:
     """Refuse output the report must not carry: errors, tracebacks, warnings, stderr."""
+    import nbformat
+
     nb = nbformat.read(executed, as_version=4)
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -196,6 +304,8 @@ def _check_executed(nb_path: Path, executed: Path) -> None:
 
 def _source_cell(executed: Path, index: int) -> str:
     """Name the failed cell by its number in the source notebook and its first line."""
+    import nbformat
+
     cells = nbformat.read(executed, as_version=4).cells
     failed = [i for i, c in enumerate(cells)
               if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
@@ -208,18 +318,15 @@ def _source_cell(executed: Path, index: int) -> str:
 
 
 def start_kernel():
-    """Start the one kernel the build uses; it boots while the build checks what is stale.
-
-    (Sending it imports to warm up from a second client made the first notebook's client time
-    out now and then, waiting for a kernel still busy importing: not worth the second saved.)
-    """
+    """Start the one kernel the build uses, its sockets inside this build's stage (two builds
+    never share a socket), with outputs redirected to the stage (``RATIOED_STAGE``)."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.utils import run_sync
 
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
-    paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
-                            ip=str(paths.BUILD_DIR / "kernel"))
+    sockets = paths.STATE_DIR.parent / "kernel"
+    sockets.parent.mkdir(parents=True, exist_ok=True)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets))
     env = {**os.environ, "PYTHONHASHSEED": "0", "RATIOED_ROOT": str(paths.PROJ_ROOT)}
     env.pop("MPLBACKEND", None)  # Agg would stop inline figures from reaching the report
     run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR))
@@ -234,24 +341,48 @@ def stop_kernel(km) -> None:
 
 def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bool = True) -> None:
     """Execute ``stale`` notebooks in order in the kernel ``km``, each with its parameters from
-    ``declared``; raise BuildError on the first failure."""
+    ``declared``; raise BuildError on the first failure (:class:`NotebookInputError` when the
+    notebook refused its input), or on a cell that runs longer than :data:`CELL_TIMEOUT`."""
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
 
     paths.EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
     for nb_path in stale:
         executed = paths.EXECUTED_DIR / nb_path.name
-        print(f"running {nb_path.relative_to(paths.PROJ_ROOT)}", file=sys.stderr, flush=True)
+        name = nb_path.relative_to(paths.PROJ_ROOT)
+        print(f"running {name}", file=sys.stderr, flush=True)
         try:
             pm.execute_notebook(str(_prepare(nb_path)), str(executed),
                                 parameters=declared[nb_path.name],
                                 kernel_name=KERNEL_NAME, progress_bar=progress,
-                                cwd=str(paths.NOTEBOOKS_DIR), km=km)
+                                cwd=str(paths.NOTEBOOKS_DIR), km=km,
+                                execution_timeout=CELL_TIMEOUT, start_timeout=KERNEL_TIMEOUT)
         except pm.PapermillExecutionError as err:
-            raise BuildError(f"{nb_path.relative_to(paths.PROJ_ROOT)}, "
-                             f"{_source_cell(executed, err.cell_index)}: {err.ename}: "
-                             f"{(err.evalue or '').splitlines()[0] if err.evalue else ''}"
-                             ) from None
+            evalue = (err.evalue or "").splitlines()[0] if err.evalue else ""
+            if err.ename == "InputError":
+                raise NotebookInputError(f"{name}: {evalue}") from None
+            raise BuildError(f"{name}, {_source_cell(executed, err.cell_index)}: "
+                             f"{err.ename}: {evalue}") from None
+        except CellTimeoutError:
+            raise BuildError(f"{name}, {_running_cell(executed)}: no result after "
+                             f"{CELL_TIMEOUT:g} s (RATIOED_CELL_TIMEOUT)") from None
+        except RuntimeError as err:  # the kernel did not start or died
+            raise BuildError(f"{name}: kernel failed ({err}); kernel start timeout "
+                             f"{KERNEL_TIMEOUT:g} s (RATIOED_KERNEL_TIMEOUT)") from None
         _check_executed(nb_path, executed)
+
+
+def _running_cell(executed: Path) -> str:
+    """The cell papermill last marked as running (a timed-out cell)."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except (OSError, ValueError):
+        return "a cell"
+    running = [i for i, c in enumerate(cells)
+               if c.metadata.get("papermill", {}).get("status") == "running"]
+    return _source_cell(executed, running[-1]) if running else "a cell"
 
 
 # --------------------------------------------------------------------------- export
@@ -262,6 +393,7 @@ def _header_cells(params: dict) -> list:
 
     Built as HTML *outputs* from escaped values, so nothing from the data becomes markup.
     """
+    import nbformat
     import pandas as pd
 
     e = html.escape
@@ -301,6 +433,7 @@ def _header_cells(params: dict) -> list:
 
 def export_report(executed: list[Path], params: dict) -> Path:
     """One nbconvert call: the executed notebooks, without code, into ``reports/index.html``."""
+    import nbformat
     from nbconvert import HTMLExporter
 
     report = nbformat.v4.new_notebook()
@@ -320,47 +453,59 @@ def export_report(executed: list[Path], params: dict) -> Path:
 
 
 def build_report(sources=None, params_file=None, overrides=None, only=None,
-                 progress: bool = True) -> int:
-    """Run stale notebooks and export the report; return a process exit code."""
+                 progress: bool | None = None) -> str:
+    """Run the stale notebooks and export the report, publishing the outputs as a whole.
+
+    Returns a one-line summary. Raises :class:`InputError` (bad parameters or input, found
+    before any kernel starts or raised inside a notebook: :class:`NotebookInputError`) or
+    :class:`BuildError`; in both cases the published outputs are left as they were. Progress
+    bars are shown only on a terminal (``progress=None``).
+    """
     t0 = time.perf_counter()
-    km = None
-    try:
-        params = resolve_sources(load_params(params_file, overrides, sources))
-        km = start_kernel()  # boots in parallel with the staleness check
-        declared = {nb.name: notebook_params(nb, params) for nb in notebooks()}
-        prints = fingerprints(params, declared)
-        manifest = json.loads(paths.MANIFEST_JSON.read_text()) if paths.MANIFEST_JSON.exists() else {}
+    progress = sys.stderr.isatty() if progress is None else progress
+    params = resolve_sources(load_params(params_file, overrides, sources))
+    with build_lock():
+        for line in sync_pairs():
+            print(line, file=sys.stderr)
         all_nbs = notebooks()
+        declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
+        prints = fingerprints(params, declared)
+        manifest = _read_manifest()
         stale = [nb for nb in all_nbs
                  if manifest.get(nb.name) != prints[nb.name]
                  or not (paths.EXECUTED_DIR / nb.name).exists()]
         if only:
             stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
-        if stale:
-            for nb in stale:
-                manifest.pop(nb.name, None)
-            write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
-            run_notebooks(stale, declared, km, progress=progress)
-            for nb in stale:
-                manifest[nb.name] = prints[nb.name]
-                write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
-        else:
-            print("all notebooks up to date", file=sys.stderr)
-        stop_kernel(km)
+        if not stale and manifest.get("export") == prints["export"] and paths.REPORT_HTML.exists():
+            return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
+        stage = new_stage()
         km = None
-        export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
-    except InputError as err:
-        print(f"make report: input error: {err}", file=sys.stderr)
-        return 2
-    except BuildError as err:
-        print(f"make report: failed: {err}; executed notebook kept in "
-              f"{paths.EXECUTED_DIR.relative_to(paths.PROJ_ROOT)}/; previous "
-              f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} left unchanged", file=sys.stderr)
-        return 1
-    finally:
-        if km is not None:
-            stop_kernel(km)
-    print(f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} "
-          f"({len(stale)} notebook(s) run, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-    return 0
+        try:
+            use_outputs(stage)
+            if stale:
+                km = start_kernel()
+                for nb in stale:
+                    manifest.pop(nb.name, None)
+                run_notebooks(stale, declared, km, progress=progress)
+                stop_kernel(km)
+                km = None
+            manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])
+            write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
+            export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
+            use_outputs(None)
+            publish(stage)
+        except BaseException:
+            if km is not None:
+                stop_kernel(km)
+            use_outputs(None)
+            discard(stage)
+            raise
+    return (f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} ({len(stale)} notebook(s) "
+            f"run, {time.perf_counter() - t0:.1f} s)")
 
+
+def _read_manifest() -> dict:
+    try:
+        return json.loads(paths.MANIFEST_JSON.read_text())
+    except (OSError, ValueError):
+        return {}

@@ -48,16 +48,33 @@ def _cmd_download(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .build import build_report
+    from .build import BuildError, NotebookInputError, build_report
 
     overrides = dict(kv.split("=", 1) for kv in args.set or [])
-    return build_report(sources=args.sources, params_file=args.params, overrides=overrides,
-                        only=args.only)
+    kept = "the last published report is unchanged"
+    try:
+        print(build_report(sources=args.sources, params_file=args.params, overrides=overrides,
+                           only=args.only), file=sys.stderr)
+    except NotebookInputError as err:
+        print(f"make report: input error: {err}; {kept}", file=sys.stderr)
+        return 2
+    except InputError as err:
+        print(f"make report: input error: {err}; {kept}", file=sys.stderr)
+        return 2
+    except BuildError as err:
+        print(f"make report: failed: {err}; {kept}; the failed build's notebooks are in "
+              "build/failed/build/state/executed/", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("make report: interrupted; the published outputs are whole (the previous set, "
+              "or this build's if it had already been published)", file=sys.stderr)
+        return 130
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .definitions import DEFINITIONS, STORY_DEFINITION
     from .paths import ARCHIVE_URL
-    from .ratios import DEFINITIONS, STORY_DEFINITION
 
     parser = argparse.ArgumentParser(
         prog="ratioed",

@@ -3,6 +3,11 @@
 Notebooks, tests and the build import these constants; nothing builds path strings by hand
 or depends on the current directory. ``RATIOED_ROOT`` in the environment overrides the root
 (the tests use it to build a report in a temporary copy of the project).
+
+``RATIOED_STAGE`` redirects every *derived* output (``data/processed/``, ``reports/`` and the
+build's executed notebooks) into a staging folder: a build writes its whole output set there and
+publishes it in one swap (:mod:`ratioed.publish`), so a failed or interrupted build never leaves
+a half-new set. The build sets it for the notebook kernel and reloads this module in the driver.
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ PROJ_ROOT = Path(os.environ.get("RATIOED_ROOT") or Path(__file__).resolve().pare
 
 DATA_DIR = PROJ_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"  # immutable inputs: dated downloads + their provenance, observations
-PROCESSED_DIR = DATA_DIR / "processed"  # derived, rebuilt by the notebooks
+STAGE_DIR = Path(os.environ["RATIOED_STAGE"]).resolve() if os.environ.get("RATIOED_STAGE") else None
+# the published output folders; OUTPUT_ROOT is where this process writes them (stage or project)
+PUBLISHED_PROCESSED_DIR = DATA_DIR / "processed"
+PUBLISHED_REPORTS_DIR = PROJ_ROOT / "reports"
+OUTPUT_ROOT = STAGE_DIR or PROJ_ROOT
+PROCESSED_DIR = OUTPUT_ROOT / "data" / "processed"  # derived, rebuilt by the notebooks
 OBSERVATIONS_CSV = RAW_DIR / "observations.csv"  # reporters' readings of counts, by hand
 CLAIMS_YAML = DATA_DIR / "claims.yaml"  # the story's claims, in our words
 
@@ -29,11 +39,15 @@ NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 PARAMS_DIR = PROJ_ROOT / "params"
 DEFAULT_PARAMS = PARAMS_DIR / "default.yaml"
 
-BUILD_DIR = PROJ_ROOT / "build"
-EXECUTED_DIR = BUILD_DIR / "executed"  # papermill's executed notebooks (kept when a cell fails)
-MANIFEST_JSON = BUILD_DIR / "manifest.json"  # what each executed notebook was built from
+BUILD_DIR = PROJ_ROOT / "build"  # the build's own state (never published)
+PUBLISHED_STATE_DIR = BUILD_DIR / "state"  # executed notebooks + manifest of the published set
+STATE_DIR = (STAGE_DIR / "build" / "state") if STAGE_DIR else PUBLISHED_STATE_DIR
+EXECUTED_DIR = STATE_DIR / "executed"  # papermill's executed notebooks
+MANIFEST_JSON = STATE_DIR / "manifest.json"  # what each executed notebook was built from
+BUILD_LOCK = BUILD_DIR / "build.lock"  # one build at a time per checkout
+FAILED_DIR = BUILD_DIR / "failed"  # the last failed build's stage, kept for inspection
 
-REPORTS_DIR = PROJ_ROOT / "reports"
+REPORTS_DIR = OUTPUT_ROOT / "reports"
 REPORT_HTML = REPORTS_DIR / "index.html"
 FIGURES_DIR = REPORTS_DIR / "figures"  # fig*.png + fig*.svg + fig*.csv (the numbers drawn)
 TABLES_DIR = REPORTS_DIR / "tables"

@@ -20,13 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STORY_DEFINITION = "both"
-DEFINITIONS = {
-    "both": "replies > likes and replies > re-truths",
-    "either": "replies > likes or replies > re-truths",
-    "likes": "replies > likes",
-    "retruths": "replies > re-truths",
-}
+from .definitions import DEFINITIONS, RULES, STORY_DEFINITION  # noqa: F401 (re-exported)
+
 TRAILING_WINDOW = "30D"  # the account's "recent behaviour": its posts in the 30 days before
 TRAILING_MIN_POSTS = 10  # fewer earlier posts than this in the window: no baseline (NaN)
 
@@ -52,15 +47,6 @@ def reply_retruth_ratio(posts: pd.DataFrame) -> pd.Series:
                      index=posts.index, name="reply_retruth_ratio")
 
 
-# The definitions, written once as data: which comparisons "replies > <count>" a definition
-# uses, and how it combines them. A comparison with a count of 0 never holds. ratio_flags (numpy)
-# and ratioed.outofcore (SQL for DuckDB) are both generated from this.
-RULES = {
-    "both": ("and", ("likes", "retruths")),
-    "either": ("or", ("likes", "retruths")),
-    "likes": ("and", ("likes",)),
-    "retruths": ("and", ("retruths",)),
-}
 
 
 def ratio_flags(replies, retruths, likes) -> dict[str, np.ndarray]:

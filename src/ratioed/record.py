@@ -6,9 +6,11 @@ nbformat nor papermill.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from . import __version__, paths
 from .files import write_text_atomic
@@ -26,20 +28,56 @@ def git_commit() -> str:
         return "unknown"
 
 
+def publishable_path(path: str | Path) -> str:
+    """A path fit to publish: relative to the project root when inside it, else the file's name
+    alone (never a reporter's home folder)."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(paths.PROJ_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _sidecar(path: str) -> dict:
+    """The download record beside a source (``<file>.provenance.json``), or {}."""
+    side = Path(str(path) + ".provenance.json")
+    try:
+        return json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _lock_sha256() -> str | None:
+    lock = getattr(paths, "LOCK_FILE", None)
+    if lock is None or not Path(lock).exists():
+        return None
+    return hashlib.sha256(Path(lock).read_bytes()).hexdigest()
+
+
 def provenance(archive, params: dict) -> dict:
-    """What a report was built from: sources (hash, rows, post range, capture time), parameters,
-    package version and git commit."""
+    """What a report was built from, fit to publish: each source (path relative to the project
+    or file name, sha256, bytes, rows, post range, capture time, and for a downloaded snapshot
+    its URL and retrieval time), the parameters (source paths made publishable), the package
+    version, the git commit and the lock file's sha256. Deterministic: no wall-clock time."""
     caps = []
     for c in sorted(archive.captures, key=lambda c: c.rank):
+        side = _sidecar(c.path)
         caps.append({
-            "source": c.path, "layout": c.layout, "sha256": c.sha256, "bytes": c.bytes,
-            "rows": c.rows, "first_post": c.first_post.isoformat() if c.first_post is not None else None,
+            "source": publishable_path(c.path), "layout": c.layout, "sha256": c.sha256,
+            "bytes": c.bytes, "rows": c.rows,
+            "first_post": c.first_post.isoformat() if c.first_post is not None else None,
             "last_post": c.last_post.isoformat() if c.last_post is not None else None,
             "captured_at": c.captured_at.isoformat() if c.captured_at is not None else None,
             "capture_rank": c.rank,
+            "url": side.get("url"), "retrieved_at": side.get("retrieved_at"),
         })
-    return {"sources": caps, "parameters": params, "package_version": __version__,
-            "git_commit": git_commit(), "python": sys.version.split()[0]}
+    shown = dict(params)
+    shown["sources"] = [publishable_path(s) for s in params.get("sources") or []]
+    if params.get("observations"):
+        shown["observations"] = publishable_path(params["observations"])
+    return {"sources": caps, "parameters": shown, "package_version": __version__,
+            "git_commit": git_commit(), "python": sys.version.split()[0],
+            "lock_sha256": _lock_sha256()}
 
 
 def record_numbers(section: str, numbers: dict) -> dict:

@@ -1,0 +1,161 @@
+"""A build is published as a whole: failures, interrupts and concurrent builds never leave a
+half-new or missing report, and staleness follows file contents, not file times.
+
+Each test builds in its own scratch copy of the project (RATIOED_ROOT) from the real one-week
+sample. Slow: builds start a Jupyter kernel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scratch import scratch_project
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _env(project: Path) -> dict:
+    return {**os.environ, "RATIOED_ROOT": str(project)}
+
+
+def build(project: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ratioed", "report", *args], cwd=project,
+                          env=_env(project), capture_output=True, text=True, timeout=timeout)
+
+
+def start(project: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ratioed", "report", *args], cwd=project,
+                            env=_env(project), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def published(project: Path) -> dict[str, str]:
+    """sha256 of every published output file, by path."""
+    out = {}
+    for folder in ("reports", "data/processed"):
+        for p in sorted((project / folder).rglob("*")):
+            if p.is_file():
+                out[str(p.relative_to(project))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def consistent(project: Path) -> None:
+    """The published report and the claims table beside it come from one build."""
+    html = (project / "reports/index.html").read_text()
+    claims = pd.read_csv(project / "reports/tables/claims.csv", dtype=str)
+    for status in claims["status"]:
+        assert status in html
+    prov = (project / "data/processed/provenance.json").read_text()
+    numbers = (project / "data/processed/numbers.json").read_text()
+    assert prov and numbers
+
+
+@pytest.fixture
+def week(shared) -> Path:
+    return shared / "metrics_2025-07-11_2025-07-19.csv"
+
+
+def test_failure_in_last_notebook_leaves_previous_set_intact(week, tmp_path):
+    project = scratch_project(tmp_path / "p", ROOT)
+    assert build(project, str(week)).returncode == 0
+    before = published(project)
+    nb = project / "notebooks/04-figures.py"
+    nb.write_text(nb.read_text() + "\n# %%\nraise RuntimeError('made-up failure in the last cell')\n")
+    # a new definition makes notebooks 01-03 write different tables before 04 fails
+    res = build(project, str(week), "--set", "definition=either")
+    assert res.returncode == 1, res.stderr
+    assert "made-up failure" in res.stderr and "04-figures" in res.stderr
+    assert published(project) == before, "a failed build changed published files"
+    consistent(project)
+    assert (project / "build/failed/reports/tables/definitions.csv").exists()  # kept to inspect
+
+
+def test_interrupt_at_any_moment_keeps_one_whole_report(week, tmp_path):
+    """SIGINT (Ctrl-C) to the whole build at several moments, the last one while the export
+    writes the new report: a report is always there, and it is one build's."""
+    project = scratch_project(tmp_path / "p", ROOT)
+    assert build(project, str(week)).returncode == 0
+    nb = project / "notebooks/04-figures.py"
+    for i, when in enumerate(("export", 1.0, 4.0)):
+        nb.write_text(nb.read_text() + f"\n# %%\nprint('edit {i}')\n")  # 04 is stale again
+        proc = start(project, str(week))
+        if when == "export":  # wait until the stage holds the new figures: export is next
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not list(
+                    (project / "build").glob("stage-*/reports/figures/*.png")):
+                time.sleep(0.02)
+            time.sleep(0.3)
+        else:
+            time.sleep(when)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=120)
+        assert (project / "reports/index.html").exists(), f"interrupt at {when}: no report"
+        consistent(project)
+        assert not list((project / "build").glob("stage-*")), "a stage was left behind"
+
+
+def test_two_builds_at_once_wait_for_each_other(week, shared, tmp_path):
+    project = scratch_project(tmp_path / "p", ROOT)
+    other = shared / "archive_2025-10-25_2025-10-31.csv"
+    a = start(project, str(week), "--set", "highlight_id=114842356238631061")
+    time.sleep(0.5)
+    b = start(project, str(other))
+    out_a, out_b = a.communicate(timeout=600), b.communicate(timeout=600)
+    assert a.returncode == 0, out_a[1]
+    assert b.returncode == 0, out_b[1]
+    assert "another build is running" in out_b[1]
+    # the published set is the second build's, whole: its source in provenance and report
+    prov = (project / "data/processed/provenance.json").read_text()
+    assert other.name in prov and week.name not in prov
+    consistent(project)
+
+
+def test_a_source_rewritten_with_same_size_and_time_is_rebuilt(week, tmp_path):
+    project = scratch_project(tmp_path / "p", ROOT)
+    src = tmp_path / "week.csv"
+    src.write_bytes(week.read_bytes())
+    assert build(project, str(src)).returncode == 0
+    st = src.stat()
+    text = src.read_bytes()
+    # change one count digit for another: same size; then restore the modification time
+    i = text.index(b"19954")
+    src.write_bytes(text[:i] + b"19953" + text[i + 5:])
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert src.stat().st_size == st.st_size and src.stat().st_mtime_ns == st.st_mtime_ns
+    res = build(project, str(src))
+    assert res.returncode == 0, res.stderr
+    assert "running notebooks/01-load.ipynb" in res.stderr
+    assert "19953" in (project / "data/processed/numbers.json").read_text() or \
+        "19,953" in (project / "reports/index.html").read_text()
+
+
+def test_py_copy_is_the_source(week, tmp_path):
+    """An edit to a notebook's .py copy alone reaches the report; edits to both copies that
+    disagree stop the build with a message."""
+    project = scratch_project(tmp_path / "p", ROOT)
+    assert build(project, str(week)).returncode == 0
+    py = project / "notebooks/04-figures.py"
+    py.write_text(py.read_text() + '\n# %% [markdown]\n# A made-up closing note from the .py.\n')
+    res = build(project, str(week))
+    assert res.returncode == 0, res.stderr
+    assert "synced notebooks/04-figures.ipynb" in res.stderr
+    assert "A made-up closing note from the .py." in (project / "reports/index.html").read_text()
+    assert "A made-up closing note" in (project / "notebooks/04-figures.ipynb").read_text()
+    before = published(project)
+    ipynb = project / "notebooks/04-figures.ipynb"
+    py.write_text(py.read_text().replace("made-up closing note", "note edited in the .py"))
+    ipynb.write_text(ipynb.read_text().replace("made-up closing note", "note edited in Lab"))
+    res = build(project, str(week))
+    assert res.returncode == 2
+    assert "both edited" in res.stderr
+    assert published(project) == before
