@@ -159,3 +159,37 @@ def test_py_copy_is_the_source(week, tmp_path):
     assert res.returncode == 2
     assert "both edited" in res.stderr
     assert published(project) == before
+
+
+def test_a_hung_cell_fails_the_build_naming_notebook_and_cell(week, tmp_path):
+    project = scratch_project(tmp_path / "p", ROOT)
+    nb = project / "notebooks/02-ratios.py"
+    nb.write_text(nb.read_text() + "\n# %%\nimport time\ntime.sleep(600)  # made-up hang\n")
+    t0 = time.monotonic()
+    res = subprocess.run([sys.executable, "-m", "ratioed", "report", str(week)], cwd=project,
+                         env={**_env(project), "RATIOED_CELL_TIMEOUT": "5"},
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1
+    assert time.monotonic() - t0 < 200
+    line = [ln for ln in res.stderr.splitlines() if ln.startswith("make report")]
+    assert len(line) == 1, res.stderr
+    assert "notebooks/02-ratios.ipynb" in line[0] and "time.sleep(600)" in line[0]
+    assert "RATIOED_CELL_TIMEOUT" in line[0]
+    assert not (project / "reports/index.html").exists()  # nothing half-published
+
+
+def test_bad_input_found_inside_a_notebook_exits_2_with_one_line(week, tmp_path):
+    project = scratch_project(tmp_path / "p", ROOT)
+    bad = tmp_path / "week_with_a_bad_count.csv"  # the real week with one count made negative
+    lines = week.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    col = header.index("favourites_count")
+    cells = lines[5].rstrip("\n").split(",")
+    cells[col] = "-7"
+    lines[5] = ",".join(cells) + "\n"
+    bad.write_text("".join(lines), encoding="utf-8")
+    res = build(project, str(bad))
+    assert res.returncode == 2, res.stderr
+    line = [ln for ln in res.stderr.splitlines() if ln.startswith("make report")]
+    assert len(line) == 1 and "Traceback" not in res.stderr
+    assert bad.name in line[0] and "favourites_count" in line[0]

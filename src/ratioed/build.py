@@ -221,6 +221,7 @@ def sync_pairs() -> list[str]:
     ``.py`` changed, the ``.ipynb`` is rewritten from it (cell ids and outputs kept where cells
     match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
     rewritten; when both changed and their cells differ, the build stops: a person must choose.
+    With no record yet (a fresh checkout), the ``.py`` wins.
     Returns a line per file rewritten.
     """
     record_file = paths.BUILD_DIR / "pairs.json"
@@ -246,8 +247,9 @@ def sync_pairs() -> list[str]:
         same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
         rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
         if not same:
+            # no record yet (first build in this checkout): the .py, the reviewed copy, wins
             py_changed = last is None or now["py"] != last["py"]
-            nb_changed = last is None or now["ipynb"] != last["ipynb"]
+            nb_changed = last is not None and now["ipynb"] != last["ipynb"]
             if not ipynb.exists() or (py_changed and not nb_changed):
                 jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(py)])
                 done.append(f"synced {rel}.ipynb from its .py copy")
@@ -363,8 +365,8 @@ def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bo
                 raise NotebookInputError(f"{name}: {evalue}") from None
             raise BuildError(f"{name}, {_source_cell(executed, err.cell_index)}: "
                              f"{err.ename}: {evalue}") from None
-        except CellTimeoutError:
-            raise BuildError(f"{name}, {_running_cell(executed)}: no result after "
+        except CellTimeoutError as err:
+            raise BuildError(f"{name}, {_timed_out_cell(nb_path, err)}: no result after "
                              f"{CELL_TIMEOUT:g} s (RATIOED_CELL_TIMEOUT)") from None
         except RuntimeError as err:  # the kernel did not start or died
             raise BuildError(f"{name}: kernel failed ({err}); kernel start timeout "
@@ -372,17 +374,18 @@ def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bo
         _check_executed(nb_path, executed)
 
 
-def _running_cell(executed: Path) -> str:
-    """The cell papermill last marked as running (a timed-out cell)."""
+def _timed_out_cell(nb_path: Path, err: Exception) -> str:
+    """Name the cell nbclient timed out on, found by the preview of its source in the error."""
     import nbformat
 
-    try:
-        cells = nbformat.read(executed, as_version=4).cells
-    except (OSError, ValueError):
-        return "a cell"
-    running = [i for i, c in enumerate(cells)
-               if c.metadata.get("papermill", {}).get("status") == "running"]
-    return _source_cell(executed, running[-1]) if running else "a cell"
+    preview = re.search(r"preview of the cell contents:\n-+\n(.*?)\n", str(err))
+    first = preview.group(1).strip() if preview else None
+    cells = nbformat.read(nb_path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if first and cell.cell_type == "code" and cell.source.strip().startswith(first):
+            last = cell.source.strip().splitlines()[-1].strip()[:60]
+            return f"cell {i + 1} of {len(cells)} (`{last}`)"
+    return "a cell"
 
 
 # --------------------------------------------------------------------------- export
