@@ -492,6 +492,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
                 run_notebooks(stale, declared, km, progress=progress)
                 stop_kernel(km)
                 km = None
+            changed = record_changes(params)
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])
             write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
             export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
@@ -504,7 +505,21 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             discard(stage)
             raise
     return (f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} ({len(stale)} notebook(s) "
-            f"run, {time.perf_counter() - t0:.1f} s)")
+            f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
+
+
+def record_changes(params: dict) -> str:
+    """Compare the staged set with the published one; write ``changes.csv`` into the stage and
+    return the one-line summary (see :mod:`ratioed.changes`)."""
+    from .changes import COLUMNS, compare, summary
+    from .files import write_csv_atomic
+
+    changes = compare(paths.PROJ_ROOT, paths.OUTPUT_ROOT, params.get("definition") or "both")
+    import pandas as pd
+
+    write_csv_atomic(changes if changes is not None else pd.DataFrame(columns=COLUMNS),
+                     paths.CHANGES_CSV)
+    return summary(changes)
 
 
 def _read_manifest() -> dict:

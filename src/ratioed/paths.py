@@ -53,5 +53,6 @@ FIGURES_DIR = REPORTS_DIR / "figures"  # fig*.png + fig*.svg + fig*.csv (the num
 TABLES_DIR = REPORTS_DIR / "tables"
 RATIOED_POSTS_CSV = TABLES_DIR / "ratioed_posts.csv"
 CLAIMS_CSV = TABLES_DIR / "claims.csv"
+CHANGES_CSV = TABLES_DIR / "changes.csv"  # what changed since the last published build
 
 ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"

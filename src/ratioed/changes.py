@@ -1,0 +1,133 @@
+"""What changed since the last published build: the monitoring loop of a data desk.
+
+After ``make download``, ``make report`` answers whether the story needs an update. The build
+compares the set it is about to publish with the one published before it (both are whole sets,
+see :mod:`ratioed.publish`) and writes ``reports/tables/changes.csv``, one row per change:
+
+=================  ===========================================  ==========================
+kind               key                                          before / after
+=================  ===========================================  ==========================
+new post           post id                                      "" / its counts
+removed post       post id                                      its counts / ""
+newly ratioed      post id (under the build's definition)       counts / counts
+no longer ratioed  post id                                      counts / counts
+counts changed     post id                                      "r/rt/l" / "r/rt/l"
+verdict changed    claim id                                     status / status
+number changed     dotted key in ``numbers.json`` (not claims)  value / value
+=================  ===========================================  ==========================
+
+Counts are written ``replies/re-truths/likes``. The first build has nothing to compare with: an
+empty table (header only) and a summary saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = ["kind", "key", "before", "after"]
+_COUNTS = ["replies", "retruths", "likes"]
+
+
+def _posts(root: Path, definition: str) -> pd.DataFrame | None:
+    path = root / "data" / "processed" / "ratios.parquet"
+    if not path.exists():
+        return None
+    cols = ["id", *_COUNTS, f"ratioed_{definition}"]
+    frame = pd.read_parquet(path, columns=cols).set_index("id")
+    return frame.rename(columns={f"ratioed_{definition}": "ratioed"})
+
+
+def _flatten(value, prefix: str = "") -> dict[str, str]:
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: json.dumps(value, sort_keys=True, default=str)}
+
+
+def _numbers(root: Path) -> dict[str, str]:
+    path = root / "data" / "processed" / "numbers.json"
+    if not path.exists():
+        return {}
+    numbers = json.loads(path.read_text(encoding="utf-8"))
+    numbers.pop("claims", None)  # verdicts are compared from claims.csv
+    return _flatten(numbers)
+
+
+def _verdicts(root: Path) -> dict[str, str]:
+    path = root / "reports" / "tables" / "claims.csv"
+    if not path.exists():
+        return {}
+    claims = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(claims["id"], claims["status"], strict=True))
+
+
+def _fmt(row) -> str:
+    return "/".join(str(int(row[c])) for c in _COUNTS)
+
+
+def compare(before_root: Path, after_root: Path, definition: str) -> pd.DataFrame | None:
+    """The changes from the set published under ``before_root`` to the one under
+    ``after_root`` (each holding ``data/processed`` and ``reports``); None when there is no
+    earlier set to compare with."""
+    old, new = _posts(before_root, definition), _posts(after_root, definition)
+    if old is None:
+        return None
+    rows: list[tuple[str, str, str, str]] = []
+    new = new if new is not None else old.iloc[0:0]
+    for pid in new.index.difference(old.index, sort=False):
+        rows.append(("new post", pid, "", _fmt(new.loc[pid])))
+    for pid in old.index.difference(new.index, sort=False):
+        rows.append(("removed post", pid, _fmt(old.loc[pid]), ""))
+    both = new.index.intersection(old.index, sort=False)
+    a, b = old.loc[both], new.loc[both]
+    for pid in both[(~a["ratioed"].to_numpy()) & b["ratioed"].to_numpy()]:
+        rows.append(("newly ratioed", pid, _fmt(a.loc[pid]), _fmt(b.loc[pid])))
+    for pid in both[a["ratioed"].to_numpy() & (~b["ratioed"].to_numpy())]:
+        rows.append(("no longer ratioed", pid, _fmt(a.loc[pid]), _fmt(b.loc[pid])))
+    moved = (a[_COUNTS].to_numpy() != b[_COUNTS].to_numpy()).any(axis=1)
+    for pid in both[moved]:
+        rows.append(("counts changed", pid, _fmt(a.loc[pid]), _fmt(b.loc[pid])))
+    # new posts that are ratioed are news too
+    for pid in new.index.difference(old.index, sort=False):
+        if bool(new.loc[pid, "ratioed"]):
+            rows.append(("newly ratioed", pid, "", _fmt(new.loc[pid])))
+    va, vb = _verdicts(before_root), _verdicts(after_root)
+    for cid in sorted(set(va) | set(vb)):
+        if va.get(cid) != vb.get(cid):
+            rows.append(("verdict changed", cid, va.get(cid, ""), vb.get(cid, "")))
+    na, nb = _numbers(before_root), _numbers(after_root)
+    for key in sorted(set(na) | set(nb)):
+        if na.get(key) != nb.get(key):
+            rows.append(("number changed", key, na.get(key, ""), nb.get(key, "")))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary(changes: pd.DataFrame | None) -> str:
+    """One line for the terminal: "3 new posts; 1 newly ratioed: <id>; C4 supported ->
+    contradicted" (or that there was nothing to compare with, or no change)."""
+    if changes is None:
+        return "first build here: nothing to compare with"
+    if changes.empty:
+        return "no change since the last build"
+    parts = []
+    n_new = int((changes["kind"] == "new post").sum())
+    if n_new:
+        parts.append(f"{n_new} new post{'s' if n_new != 1 else ''}")
+    for kind in ("newly ratioed", "no longer ratioed"):
+        ids = changes.loc[changes["kind"] == kind, "key"].tolist()
+        if ids:
+            parts.append(f"{len(ids)} {kind}: {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}")
+    n_counts = int((changes["kind"] == "counts changed").sum())
+    if n_counts:
+        parts.append(f"counts changed on {n_counts} post{'s' if n_counts != 1 else ''}")
+    for _, r in changes.loc[changes["kind"] == "verdict changed"].iterrows():
+        parts.append(f"{r['key']} {r['before'] or 'absent'} \u2192 {r['after'] or 'absent'}")
+    n_num = int((changes["kind"] == "number changed").sum())
+    if n_num:
+        parts.append(f"{n_num} number{'s' if n_num != 1 else ''} changed")
+    return "; ".join(parts)
