@@ -28,75 +28,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
-import yaml
 
 from . import __version__, paths
 from .errors import InputError
 from .files import write_text_atomic
+from .params import prepare
 from .record import git_commit
 
 KERNEL_NAME = "python3"
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free
 READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
-PARAM_KEYS = ["sources", "start", "end", "tz", "definition", "highlight_id", "observations",
-              "trailing_window"]
 
 
 class BuildError(RuntimeError):
     """A notebook failed or produced output the report must not carry."""
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-def load_params(params_file: Path | str | None = None, overrides: dict | None = None,
-                sources: list[str] | None = None) -> dict:
-    """Parameters for a build: YAML set, then ``overrides`` (strings), then ``sources``."""
-    path = Path(params_file) if params_file else paths.DEFAULT_PARAMS
-    if not path.exists():
-        raise InputError(path, "parameter file not found")
-    try:
-        params = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise InputError(path, f"not valid YAML: {err}") from None
-    unknown = set(params) - set(PARAM_KEYS)
-    if unknown:
-        raise InputError(path, f"unknown parameter(s) {', '.join(sorted(unknown))}; "
-                               f"known: {', '.join(PARAM_KEYS)}")
-    for key, value in (overrides or {}).items():
-        if key not in PARAM_KEYS:
-            raise InputError("--set", f"unknown parameter {key!r}; known: {', '.join(PARAM_KEYS)}")
-        if value == "":
-            continue  # an empty Make variable means "not set"
-        params[key] = value.split() if key == "sources" else str(value)
-    if sources:
-        params["sources"] = list(sources)
-    for key in ("start", "end", "highlight_id"):  # YAML may read dates/ids as non-strings
-        if params.get(key) is not None:
-            params[key] = str(params[key])
-    params["sources"] = [str(s) for s in params.get("sources") or []]
-    return params
-
-
-def resolve_sources(params: dict) -> dict:
-    """Replace URLs by downloaded snapshots and fill in the latest snapshot when none is given."""
-    from .download import download, latest_snapshot
-
-    resolved = []  # absolute paths: the kernel runs in notebooks/, not the caller's folder
-    for src in params["sources"]:
-        resolved.append(str(download(src)) if src.startswith(("http://", "https://"))
-                        else str(Path(src).expanduser().resolve()))
-    if not resolved:
-        latest = latest_snapshot()
-        if latest is None:
-            print("no snapshot of the archive in data/raw/: downloading one", file=sys.stderr)
-            latest = download()
-        resolved = [str(latest)]
-    observations = params.get("observations")
-    if observations:
-        observations = str(Path(observations).expanduser().resolve())
-    return {**params, "sources": resolved, "observations": observations}
 
 
 # --------------------------------------------------------------------------- staleness
@@ -325,7 +271,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     t0 = time.perf_counter()
     km = None
     try:
-        params = resolve_sources(load_params(params_file, overrides, sources))
+        params = prepare(params_file, overrides, sources)  # validated, verified
         km = start_kernel()  # boots in parallel with the staleness check
         declared = {nb.name: notebook_params(nb, params) for nb in notebooks()}
         prints = fingerprints(params, declared)
