@@ -25,7 +25,8 @@ SAMPLE = "metrics_2025-07-11_2025-07-19.csv"
 HAS_MAKE = shutil.which("make") is not None
 # file names a careless or hostile user might give; each is a copy of the real one-week sample
 HOSTILE = ["x`{touch,PWNED}`.csv", "posts(1).csv", "my posts.csv", "$HOME.csv",
-           "it's; rm -rf \"x\" #.csv", "a;b|c&d>e.csv", "$(touch PWNED2).csv", "-rf.csv"]
+           "it's; rm -rf \"x\" #.csv", "a;b|c&d>e.csv", "$(touch PWNED2).csv", "-rf.csv",
+           "$(shell touch PWNED3).csv", "tab\there.csv"]
 
 
 # --------------------------------------------------------------------------- the model
@@ -101,6 +102,19 @@ def test_bad_value_names_variable_value_and_choices(var, value, choices):
     assert msg.startswith(f"{var}={value!r}: ")
     assert "choices: " in msg and choices in msg
     assert isinstance(err.value, InputError)
+
+
+@pytest.mark.parametrize("window", ["30D", "7D", "2D", "25h", "1500min", "86401s", "36500D"])
+def test_accepted_windows_work_in_pandas_rolling(window):
+    """What the model accepts, pandas' time-based rolling accepts, as a positive length."""
+    import pandas as pd
+
+    assert P.load_params(None, {"trailing_window": window})["trailing_window"] == window
+    assert pd.to_timedelta(window) > pd.Timedelta(0)
+    times = pd.DatetimeIndex(["2025-07-01", "2025-07-02", "2025-07-12"], tz="UTC")
+    rolled = pd.Series([1.0, 2.0, 3.0], index=times).rolling(window, closed="left",
+                                                              min_periods=1).median()
+    assert len(rolled) == 3 and rolled.iloc[1] == 1.0  # one day later: the first post is in it
 
 
 def test_end_before_start():
@@ -243,6 +257,22 @@ def test_pin_must_be_among_the_sources(shared, tmp_path):
                          P.HashCache(tmp_path / "c.json"))
     assert str(err.value).startswith(f"SNAPSHOT_SHA256='{'0' * 64}'")
     assert digest in str(err.value) and "make download" in str(err.value)
+
+
+@pytest.mark.skipif(not HAS_MAKE, reason="needs GNU make")
+def test_pinned_set_without_its_snapshot_stops_in_the_preflight(project, shared):
+    raw = project / "data" / "raw"
+    snap = _snapshot(raw, shared)  # a snapshot, but not the pinned one
+    pinned = project / "params" / "pinned.yaml"
+    pinned.write_text(f"snapshot_sha256: {'ab' * 32}\n")
+    res = _make(project, "report", "PARAMS=params/pinned.yaml")
+    assert res.returncode == 2 and "running notebooks" not in res.stderr
+    assert f"SNAPSHOT_SHA256='{'ab' * 32}': no snapshot in data/raw/ has this sha256" \
+        in res.stderr and "make download" in res.stderr
+    digest = json.loads(snap.with_name(snap.name + ".provenance.json").read_text())["sha256"]
+    pinned.write_text(f"snapshot_sha256: {digest}\n")
+    assert _make(project, "build/inputs.stamp", "PARAMS=params/pinned.yaml").returncode == 0
+    assert str(snap) in json.loads((project / "build/inputs.stamp").read_text())["inputs"]
 
 
 def test_corrupt_provenance_record_is_named(shared, tmp_path):
@@ -409,3 +439,12 @@ def test_report_builds_from_a_hostile_name_and_then_does_nothing(project):
     again = _make(project, "report", f"SOURCE={name}")
     assert again.returncode == 0 and "ratioed report" not in again.stdout
     assert not list(project.rglob("PWNED*"))
+
+
+def test_generated_parameter_cell_passes_the_notebook_check(tmp_path):
+    """The typed lines `python -m ratioed.params cell` prints satisfy the notebook test above."""
+    nb = tmp_path / "99-made-up.py"
+    nb.write_text('# %% tags=["parameters"]\n' + P.parameter_cell(P.PARAM_KEYS) + "\n# %%\n")
+    body = _parameter_cell(nb)
+    assert [ast.unparse(s.annotation) for s in body] == [p.type for p in P.PARAMETERS]
+    test_notebook_parameters_are_known_with_the_models_type_and_default(nb)

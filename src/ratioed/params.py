@@ -20,7 +20,8 @@ re-hashed on every build but a changed one always is.
 
 ``python -m ratioed.params check --stamp build/inputs.stamp`` is the build's cheap pre-flight:
 it validates, verifies and rewrites the stamp only when an input's content changed (Make then
-rebuilds the report); ``vars`` and ``markdown`` print the table for ``make help`` and the README.
+rebuilds the report); ``vars`` and ``markdown`` print the table for ``make help`` and the README; ``cell NAME...``
+prints typed lines for a notebook's parameters cell.
 """
 
 from __future__ import annotations
@@ -357,8 +358,8 @@ def _existing(src: str, var: str, origin: str | None, base: Path | None) -> str:
     if not path.exists():
         raise FileNotFound(src, var, origin)
     if not path.is_file():
-        raise ParameterError(var, src, "a folder, not a file", origin=origin,
-                             choices="an existing file")
+        raise ParameterError(var, src, "a folder, not a file" if path.is_dir() else
+                             "not a regular file", origin=origin, choices="an existing file")
     return str(path.resolve())
 
 
@@ -369,19 +370,14 @@ def resolve_sources(params: dict, download_missing: bool = True) -> dict:
     """Replace URLs by downloaded snapshots (with the pin as pooch's known hash) and fill in the
     snapshot when no source is given: the newest in ``data/raw/`` with the pinned sha256 when the
     set pins one, else the newest; downloads one when there is none."""
-    from .download import download, latest_snapshot, pinned_snapshot
+    from .download import download
 
     pin = params.get("snapshot_sha256")
     resolved = []
     for src in params["sources"]:
         resolved.append(str(download(src, known_hash=pin)) if _is_url(src) else src)
     if not resolved:
-        found = pinned_snapshot(pin) if pin else latest_snapshot()
-        if found is None and pin:
-            raise ParameterError(
-                "SNAPSHOT_SHA256", pin, "no snapshot in data/raw/ has this sha256",
-                choices="run `make download` (it fetches the archive and checks it against the "
-                        "pin), or give the pinned file with SOURCE=")
+        found = _default_snapshot(pin)
         if found is None:
             print("no snapshot of the archive in data/raw/: downloading one", file=sys.stderr)
             found = download()
@@ -390,6 +386,22 @@ def resolve_sources(params: dict, download_missing: bool = True) -> dict:
     if not Path(observations).is_file():
         raise FileNotFound(_display(Path(observations)), "OBSERVATIONS")
     return {**params, "sources": resolved, "observations": params.get("observations")}
+
+
+def _default_snapshot(pin: str | None) -> Path | None:
+    """With no source given: the newest snapshot in data/raw/ recorded with the pinned sha256
+    (an error when there is none), else the newest; None when there is no snapshot yet."""
+    from .download import latest_snapshot, pinned_snapshot
+
+    if not pin:
+        return latest_snapshot()
+    found = pinned_snapshot(pin)
+    if found is None:
+        raise ParameterError(
+            "SNAPSHOT_SHA256", pin, "no snapshot in data/raw/ has this sha256",
+            choices="run `make download` (it fetches the archive and checks it against the "
+                    "pin), or give the pinned file with SOURCE=")
+    return found
 
 
 def _hash_cache_path() -> Path:
@@ -493,7 +505,6 @@ def check_stamp(stamp: Path, environ: Mapping[str, str] | None = None) -> bool:
     hashes of every input the parameters name. The stamp is rewritten only when one changed,
     so Make rebuilds the report only then. A URL, or no snapshot yet, always changes it (the
     build downloads). Returns whether the stamp changed."""
-    from .download import latest_snapshot, pinned_snapshot
     from .files import write_text_atomic
 
     params_file, overrides = from_make(environ)
@@ -502,7 +513,7 @@ def check_stamp(stamp: Path, environ: Mapping[str, str] | None = None) -> bool:
     pin = params["snapshot_sha256"]
     sources = list(params["sources"])
     if not sources:
-        found = pinned_snapshot(pin) if pin else latest_snapshot()
+        found = _default_snapshot(pin)
         sources = [str(found)] if found else []
     verify_sources({**params, "sources": sources}, cache)
     always = not sources or any(_is_url(s) for s in sources)
@@ -538,6 +549,16 @@ def markdown_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def parameter_cell(names: list[str]) -> str:
+    """Typed lines for a notebook's ``parameters`` cell, from the model (paste, then edit the
+    comments): ``definition: str = "both"  # definition of "ratioed": ...``."""
+    def literal(value) -> str:  # double quotes, as the notebooks write strings
+        return json.dumps(value) if isinstance(value, str) else repr(value)
+
+    return "".join(f"{n}: {BY_NAME[n].type} = {literal(BY_NAME[n].default)}  # "
+                   f"{BY_NAME[n].help.replace('`', '')}\n" for n in names)
+
+
 def vars_help() -> str:
     """One line per Make variable, for ``make help``."""
     lines = [f"  {PARAMS_VAR:<18} named parameter set (YAML; default params/default.yaml)"]
@@ -558,12 +579,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stamp", default=str(paths.BUILD_DIR / "inputs.stamp"))
     sub.add_parser("vars", help="list the Make variables")
     sub.add_parser("markdown", help="print the README's parameter table")
+    p = sub.add_parser("cell", help="print typed parameter-cell lines for these parameters")
+    p.add_argument("names", nargs="+", choices=PARAM_KEYS)
     args = parser.parse_args(argv)
     if args.command == "vars":
         sys.stdout.write(vars_help())
         return 0
     if args.command == "markdown":
         sys.stdout.write(markdown_table())
+        return 0
+    if args.command == "cell":
+        sys.stdout.write(parameter_cell(args.names))
         return 0
     try:
         check_stamp(Path(args.stamp))
