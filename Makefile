@@ -8,32 +8,24 @@ PY := $(VENV)/bin/python
 export JUPYTER_PREFER_ENV_PATH := 1
 
 ## ---- parameters: a named set, overridden by any variable given (empty = not set) -----------
+# The variables are ratioed.params.PARAMETERS' (a test checks this list). Values are taken
+# literally (`$`, quotes, backquotes, spaces and all) and reach Python only through the
+# environment, never pasted into a shell line; Python checks them before any kernel starts.
 PARAMS ?= params/default.yaml
-SOURCE ?=
-START ?=
-END ?=
-DAY_TZ ?=
-DEFINITION ?=
-HIGHLIGHT ?=
-OBSERVATIONS ?=
-WINDOW ?=
+PARAM_VARS := PARAMS SOURCE START END DAY_TZ DEFINITION HIGHLIGHT OBSERVATIONS WINDOW \
+	DECLARED_COMPLETE SNAPSHOT_SHA256
+$(foreach v,$(PARAM_VARS),$(eval override $(v) := $$(value $(v))))
+export $(PARAM_VARS)
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb notebooks/[0-9][0-9]-*.py))
 LIBRARY := $(shell find src/ratioed -type f -not -path '*/__pycache__/*')
-LATEST := $(lastword $(sort $(filter-out %.provenance.json,$(wildcard data/raw/truth_archive_*))))
-SOURCE_FILES := $(if $(strip $(SOURCE)),$(filter-out http://% https://%,$(SOURCE)),$(LATEST))
-# a URL, or no snapshot yet and none given: always run (the build downloads)
-ALWAYS := $(if $(filter http://% https://%,$(SOURCE)),FORCE,$(if $(strip $(SOURCE_FILES)$(shell grep -s '^sources: *\[..*\]' $(PARAMS))),,FORCE))
-CONFIG := PARAMS=$(PARAMS) SOURCE=$(SOURCE) START=$(START) END=$(END) DAY_TZ=$(DAY_TZ) DEFINITION=$(DEFINITION) HIGHLIGHT=$(HIGHLIGHT) OBSERVATIONS=$(OBSERVATIONS) WINDOW=$(WINDOW)
-SETS := --set start=$(START) --set end=$(END) --set tz=$(DAY_TZ) --set definition=$(DEFINITION) \
-	--set highlight_id=$(HIGHLIGHT) --set observations=$(OBSERVATIONS) --set trailing_window=$(WINDOW)
 
 .PHONY: help install test report download lab sync bench lint clean FORCE
 
 help: ## list the targets
 	@echo "ratioed: reproduce the 'ratioed' Truth Social story. Targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
-	@echo "Parameters (make report VAR=...): SOURCE PARAMS START END DAY_TZ DEFINITION HIGHLIGHT OBSERVATIONS WINDOW"
+	@$(PY) -m ratioed.params vars 2>/dev/null || echo "Parameters (make report VAR=...): $(PARAM_VARS)"
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -48,17 +40,17 @@ test: ## run the test suite (offline; real-data tests skip without ../shared)
 
 report: reports/index.html ## run the notebooks and build reports/index.html (offline given SOURCE)
 
-build/config.stamp: FORCE
-	@mkdir -p build
-	@echo '$(CONFIG)' | cmp -s - $@ || echo '$(CONFIG)' > $@
+# the pre-flight, every time (~0.1 s, no kernel): validates the parameters, re-verifies the
+# snapshots, and rewrites the stamp only when an input's content changed
+build/inputs.stamp: FORCE
+	@$(PY) -m ratioed.params check --stamp $@
 
-reports/index.html: $(NOTEBOOKS) $(LIBRARY) $(PARAMS) $(SOURCE_FILES) build/config.stamp \
-		data/claims.yaml data/raw/observations.csv $(OBSERVATIONS) $(ALWAYS)
-	$(PY) -m ratioed report $(SOURCE) --params $(PARAMS) $(SETS)
+reports/index.html: $(NOTEBOOKS) $(LIBRARY) build/inputs.stamp data/claims.yaml
+	$(PY) -m ratioed report --make-vars
 	@touch $@
 
 download: ## download a new dated snapshot of the public archive into data/raw/ (network)
-	$(PY) -m ratioed download
+	$(PY) -m ratioed download --make-vars
 
 lab: ## start JupyterLab on the project kernel; saving a notebook updates its .py pair
 	$(PY) -m pip install --quiet -e '.[lab]'

@@ -15,7 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ratioed import InputError, load_posts
-from ratioed.download import download, latest_snapshot
+from ratioed.download import download, latest_snapshot, pinned_snapshot
 
 
 @pytest.fixture()
@@ -63,3 +63,59 @@ def test_offline_error_says_how_to_use_a_local_file(tmp_path):
         download(f"http://127.0.0.1:{port}/truth_archive.parquet", raw_dir=tmp_path,
                  progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pinned_download_matches_and_pooch_advice_is_hidden(server, tmp_path, capfd):
+    base, site = server
+    digest = hashlib.sha256((site / "truth_archive.json").read_bytes()).hexdigest()
+    unpinned = download(f"{base}/truth_archive.json", raw_dir=tmp_path / "a", progress=False)
+    pinned = download(f"{base}/truth_archive.json", raw_dir=tmp_path / "b", progress=False,
+                      known_hash=digest)
+    assert pinned.read_bytes() == unpinned.read_bytes()
+    record = json.loads(pinned.with_name(pinned.name + ".provenance.json").read_text())
+    assert record["sha256"] == digest
+    err = capfd.readouterr().err
+    assert "known_hash" not in err and "SHA256 hash of downloaded file" not in err
+
+
+def test_pin_mismatch_keeps_nothing_and_says_what_to_do(server, tmp_path):
+    base, _ = server
+    raw = tmp_path / "raw"
+    with pytest.raises(InputError) as err:
+        download(f"{base}/truth_archive.json", raw_dir=raw, progress=False,
+                 known_hash="0" * 64)
+    msg = str(err.value)
+    assert "not the pinned snapshot" in msg and "0" * 64 in msg and "SOURCE=" in msg
+    assert "\n" not in msg
+    assert not raw.exists() or list(raw.iterdir()) == []
+
+
+def test_pinned_snapshot_already_present_needs_no_network(server, tmp_path):
+    base, _ = server
+    raw = tmp_path / "raw"
+    first = download(f"{base}/truth_archive.json", raw_dir=raw, progress=False)
+    digest = hashlib.sha256(first.read_bytes()).hexdigest()
+    with socket.socket() as s:  # a port nobody listens on: any download would fail
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    again = download(f"http://127.0.0.1:{port}/truth_archive.json", raw_dir=raw,
+                     progress=False, known_hash=f"sha256:{digest.upper()}")
+    assert again == first and len(list(raw.iterdir())) == 2  # the file and its record
+    assert pinned_snapshot(digest, raw) == first and pinned_snapshot("1" * 64, raw) is None
+
+
+def test_make_download_offers_the_sets_pin(server, tmp_path, monkeypatch):
+    """`ratioed download --make-vars` (what `make download` runs) reads the pin from PARAMS."""
+    from ratioed.cli import main
+
+    base, _ = server
+    monkeypatch.setattr("ratioed.paths.RAW_DIR", tmp_path / "raw")
+    pinned_set = tmp_path / "pinned.yaml"
+    pinned_set.write_text(f"snapshot_sha256: {'0' * 64}\nsources: [not/here.csv]\n")
+    monkeypatch.setenv("PARAMS", str(pinned_set))
+    monkeypatch.delenv("SNAPSHOT_SHA256", raising=False)
+    assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 2  # refused
+    monkeypatch.setenv("SNAPSHOT_SHA256", "")  # empty Make variable: the set's pin stands
+    assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 2
+    monkeypatch.delenv("PARAMS")
+    assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 0  # no pin

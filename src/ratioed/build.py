@@ -28,11 +28,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from . import __version__, paths
 from .errors import InputError
-from .files import sha256_file, write_text_atomic
+from .files import write_text_atomic
+from .params import prepare
 from .publish import build_lock, discard, new_stage, publish, use_outputs
 from .record import git_commit
 
@@ -44,8 +43,6 @@ KERNEL_TIMEOUT = float(os.environ.get("RATIOED_KERNEL_TIMEOUT", "60"))
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free
 READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
-PARAM_KEYS = ["sources", "start", "end", "tz", "definition", "highlight_id", "observations",
-              "trailing_window"]
 
 
 class BuildError(RuntimeError):
@@ -54,58 +51,6 @@ class BuildError(RuntimeError):
 
 class NotebookInputError(BuildError):
     """A notebook refused its input (an :class:`InputError` raised inside it): exit code 2."""
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-def load_params(params_file: Path | str | None = None, overrides: dict | None = None,
-                sources: list[str] | None = None) -> dict:
-    """Parameters for a build: YAML set, then ``overrides`` (strings), then ``sources``."""
-    path = Path(params_file) if params_file else paths.DEFAULT_PARAMS
-    if not path.exists():
-        raise InputError(path, "parameter file not found")
-    try:
-        params = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise InputError(path, f"not valid YAML: {err}") from None
-    unknown = set(params) - set(PARAM_KEYS)
-    if unknown:
-        raise InputError(path, f"unknown parameter(s) {', '.join(sorted(unknown))}; "
-                               f"known: {', '.join(PARAM_KEYS)}")
-    for key, value in (overrides or {}).items():
-        if key not in PARAM_KEYS:
-            raise InputError("--set", f"unknown parameter {key!r}; known: {', '.join(PARAM_KEYS)}")
-        if value == "":
-            continue  # an empty Make variable means "not set"
-        params[key] = value.split() if key == "sources" else str(value)
-    if sources:
-        params["sources"] = list(sources)
-    for key in ("start", "end", "highlight_id"):  # YAML may read dates/ids as non-strings
-        if params.get(key) is not None:
-            params[key] = str(params[key])
-    params["sources"] = [str(s) for s in params.get("sources") or []]
-    return params
-
-
-def resolve_sources(params: dict) -> dict:
-    """Replace URLs by downloaded snapshots and fill in the latest snapshot when none is given."""
-    from .download import download, latest_snapshot
-
-    resolved = []  # absolute paths: the kernel runs in notebooks/, not the caller's folder
-    for src in params["sources"]:
-        resolved.append(str(download(src)) if src.startswith(("http://", "https://"))
-                        else str(Path(src).expanduser().resolve()))
-    if not resolved:
-        latest = latest_snapshot()
-        if latest is None:
-            print("no snapshot of the archive in data/raw/: downloading one", file=sys.stderr)
-            latest = download()
-        resolved = [str(latest)]
-    observations = params.get("observations")
-    if observations:
-        observations = str(Path(observations).expanduser().resolve())
-    return {**params, "sources": resolved, "observations": observations}
 
 
 # --------------------------------------------------------------------------- staleness
@@ -152,25 +97,17 @@ _HASH_CACHE = None
 
 
 def content_hash(path: Path | str) -> str:
-    """sha256 of a file's bytes, cached in ``build/hashes.json`` under its device, inode, size,
-    modification *and change* time: a file replaced or rewritten in place -- even with the same
-    size and a forged modification time -- gets a new change time, so it is hashed again."""
+    """sha256 of a file's bytes through the build's one hash cache (:class:`params.HashCache`:
+    a file rewritten in any way -- even with its size and modification time restored -- is
+    hashed again)."""
     global _HASH_CACHE
-    path = Path(path).resolve()
-    st = path.stat()
-    key = f"{path}|{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
-    cache_file = paths.BUILD_DIR / "hashes.json"
+    from .params import HashCache
+
     if _HASH_CACHE is None:
-        try:
-            _HASH_CACHE = json.loads(cache_file.read_text())
-        except (OSError, ValueError):
-            _HASH_CACHE = {}
-    if key not in _HASH_CACHE:
-        _HASH_CACHE = {k: v for k, v in _HASH_CACHE.items() if not k.startswith(f"{path}|")}
-        _HASH_CACHE[key] = sha256_file(path)
-        paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(cache_file, json.dumps(_HASH_CACHE, indent=0, sort_keys=True))
-    return _HASH_CACHE[key]
+        _HASH_CACHE = HashCache()
+    digest = _HASH_CACHE.sha256(path)
+    _HASH_CACHE.save()
+    return digest
 
 
 def _file_stamp(files: list[Path]) -> str:
@@ -466,7 +403,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     """
     t0 = time.perf_counter()
     progress = sys.stderr.isatty() if progress is None else progress
-    params = resolve_sources(load_params(params_file, overrides, sources))
+    params = prepare(params_file, overrides, sources)  # validated, verified
     with build_lock():
         for line in sync_pairs():
             print(line, file=sys.stderr)

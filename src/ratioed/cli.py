@@ -41,20 +41,39 @@ def _cmd_flag(args) -> int:
 
 def _cmd_download(args) -> int:
     from .download import download
+    from .params import from_make, load_params
 
-    path = download(args.url)
+    pin = None
+    if args.make_vars or args.params:  # the set's snapshot_sha256 becomes pooch's known hash
+        params_file, overrides = from_make() if args.make_vars else (args.params, {})
+        overrides = {k: v for k, v in overrides.items() if k == "snapshot_sha256"}
+        pin = load_params(args.params or params_file, overrides,
+                          check_files=False)["snapshot_sha256"]
+    path = download(args.url, known_hash=pin)
     print(path)
     return 0
 
 
+def _overrides(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for kv in pairs or []:
+        key, eq, value = kv.partition("=")
+        if not eq:
+            raise InputError("--set", f"{kv!r} is not KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
 def _cmd_report(args) -> int:
     from .build import BuildError, NotebookInputError, build_report
+    from .params import from_make
 
-    overrides = dict(kv.split("=", 1) for kv in args.set or [])
     kept = "the last published report is unchanged"
     try:
-        print(build_report(sources=args.sources, params_file=args.params, overrides=overrides,
-                           only=args.only), file=sys.stderr)
+        params_file, overrides = from_make() if args.make_vars else (None, {})
+        overrides.update(_overrides(args.set))
+        print(build_report(sources=args.sources, params_file=args.params or params_file,
+                           overrides=overrides, only=args.only), file=sys.stderr)
     except NotebookInputError as err:
         print(f"make report: input error: {err}; {kept}", file=sys.stderr)
         return 2
@@ -99,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("download", help="download a dated snapshot of the archive (network)")
     p.add_argument("url", nargs="?", default=ARCHIVE_URL)
+    p.add_argument("--params", help="parameter set whose snapshot_sha256 pin the download must "
+                                    "match")
+    p.add_argument("--make-vars", action="store_true",
+                   help="read PARAMS and SNAPSHOT_SHA256 from the environment (as `make` sets)")
     p.set_defaults(func=_cmd_download)
 
     p = sub.add_parser("report", help="run the notebooks and build reports/index.html")
@@ -106,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", help="named parameter set (YAML); default params/default.yaml")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
     p.add_argument("--only", nargs="*", help="run only these notebooks (and export)")
+    p.add_argument("--make-vars", action="store_true",
+                   help="read the parameters from the Make variables in the environment "
+                        "(PARAMS, SOURCE, START, ...: `python -m ratioed.params vars`)")
     p.set_defaults(func=_cmd_report)
     return parser
 

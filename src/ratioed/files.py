@@ -13,8 +13,10 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where used: hashing and plain writes stay light
+    import pandas as pd
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> bool:
@@ -46,6 +48,7 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
     Time-zone-aware times are written in UTC as ISO 8601 (``2025-07-12T21:21:29.285000Z``),
     formatted by Arrow in one call (pandas formats them one by one).
     """
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -79,6 +82,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:
 def read_parquet(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
     """Read a Parquet file written by :func:`write_parquet_atomic`: lists stay Arrow lists,
     strings become pandas strings, dictionaries become categories."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
