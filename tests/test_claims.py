@@ -97,6 +97,8 @@ def verdict(name, ev, **args):
 def test_complete_when_all_conditions_hold():
     ev = evidence(background() + [highlight()])
     assert ev.completeness.failures(ACCOUNT_START) == []
+    table = ev.completeness.conditions(ACCOUNT_START)
+    assert table["holds"].all() and table["detail"].iloc[2].startswith("no silence longer than 90")
     assert ev.completeness.describe(ACCOUNT_START).startswith("complete (download record")
 
 
@@ -105,9 +107,9 @@ def test_each_failed_condition_is_named():
     ev = evidence(rows + [highlight()], complete=False, windowed=True)
     failed = ev.completeness.failures(ACCOUNT_START)
     assert failed[0] == "a date window was applied"
-    assert failed[1].startswith("the provenance does not show whole published files "
-                                "(made-up.csv has no download record")
-    assert "silence(s) longer than 90 days" in failed[2] and "Dec 2022" in failed[2]
+    assert failed[1].startswith("the provenance does not show whole published files: "
+                                "made-up.csv has no download record")
+    assert "longer than 90 days" in failed[2] and "Dec 2022" in failed[2]
     assert ev.completeness.describe(ACCOUNT_START).startswith("not shown to be complete: a date")
 
 
@@ -141,7 +143,7 @@ def test_download_records(tmp_path):
     assert download_records([]) == ([], ["no source is listed in the provenance"])
     other = write_archive(made_up_archive(n_posts=200), tmp_path / "b.csv", record=False)
     _, problems = download_records([{"source": str(other), "sha256": sha256_file(other)}])
-    assert problems == ["b.csv has no download record (b.csv.provenance.json)"]
+    assert problems == ["b.csv has no download record beside it (b.csv.provenance.json)"]
     _, problems = download_records([{**good, "sha256": "0" * 64}])
     assert "describes other bytes" in problems[0]
     (tmp_path / "a.csv.provenance.json").write_text("{not json")
@@ -160,7 +162,9 @@ def test_from_provenance_record_declaration_or_neither(tmp_path):
     assert comp.whole_files.startswith("download record: a.csv downloaded from https://")
     bare = [{"source": str(tmp_path / "x.csv"), "sha256": "x"}]
     declared = Completeness.from_provenance(times, False, bare, declared_complete=True)
-    assert declared.whole_files.startswith("declared complete by the build")
+    assert declared.whole_files.startswith("declared complete by the build") and declared.declared
+    assert "x.csv has no download record" in declared.whole_files_problem
+    assert not comp.declared
     neither = Completeness.from_provenance(times, False, bare)
     assert neither.whole_files is None and "x.csv has no download record" in neither.whole_files_problem
 
@@ -341,7 +345,7 @@ def test_not_again_hole_after_the_highlight():
     rows = [r for r in background() if not "2025-07-13" < str(r["created_at"]) < "2025-10-29"]
     rows += [highlight(), post("3", "2025-10-30", 10, 50, 100)]
     status, text, _ = verdict("not_again", evidence(rows))
-    assert status == NOT_CHECKABLE and "silence(s) longer than 90 days" in text
+    assert status == NOT_CHECKABLE and "longer than 90 days" in text
 
 
 def test_later_flagged_uses_the_chosen_definition():

@@ -67,7 +67,7 @@ def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
         path = Path(s["source"])
         sidecar = path.with_name(path.name + ".provenance.json")
         if not sidecar.exists():
-            problems.append(f"{path.name} has no download record ({sidecar.name})")
+            problems.append(f"{path.name} has no download record beside it ({sidecar.name})")
             continue
         try:
             rec = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -89,7 +89,8 @@ class Completeness:
 
     ``times``: creation time of every post loaded, before exclusions and any window.
     ``whole_files``: how the provenance shows whole published files (a sentence), or None.
-    ``whole_files_problem``: why it does not, when ``whole_files`` is None.
+    ``whole_files_problem``: why it does not, when ``whole_files`` is None (or what the
+    declaration stands in for, when ``declared``).
     """
 
     times: pd.Series
@@ -97,6 +98,7 @@ class Completeness:
     whole_files: str | None
     whole_files_problem: str = "no download record and no declaration"
     max_silence: pd.Timedelta = MAX_SILENCE
+    declared: bool = False  # whole files rest on the build's declaration, not on records
 
     @classmethod
     def from_provenance(cls, times: pd.Series, windowed: bool, sources: list[dict],
@@ -109,39 +111,54 @@ class Completeness:
             return cls(times, windowed, f"download record: {how}")
         if declared_complete:
             return cls(times, windowed, "declared complete by the build (parameter "
-                       "declared_complete), not shown by a download record")
+                       "declared_complete), not shown by a download record",
+                       "; ".join(problems), declared=True)
         return cls(times, windowed, None, "; ".join(problems))
 
     @property
     def last_post(self) -> pd.Timestamp | None:
         return None if self.times.empty else pd.Timestamp(self.times.max()).tz_convert("UTC")
 
+    def conditions(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The three conditions for a claim about ``since`` .. ``until`` (default: the last
+        post) as a table: ``condition``, ``holds`` (bool), ``detail`` (a sentence saying how it
+        holds, or why not)."""
+        window = ("a date window was applied" if self.windowed else "no date window")
+        files = (self.whole_files if self.whole_files is not None else
+                 "the provenance does not show whole published files: "
+                 f"{self.whole_files_problem} (for a complete copy fetched elsewhere, declare it "
+                 "with declared_complete=True)")
+        until = until if until is not None else self.last_post
+        days = self.max_silence.days
+        if until is None:
+            coverage, covered = "there are no posts", False
+        elif since > until:
+            coverage, covered = (f"the claim's span starts ({since:%d %b %Y}) after the last "
+                                 f"post ({until:%d %b %Y})"), False
+        else:
+            gaps = silences(self.times, self.max_silence, since=since, until=until)
+            covered = gaps.empty
+            if covered:
+                coverage = (f"no silence longer than {days} days from {since:%d %b %Y} to "
+                            f"{until:%d %b %Y}")
+            else:
+                g = gaps.loc[gaps["hours"].idxmax()]
+                some = "a silence" if len(gaps) == 1 else f"{len(gaps)} silences"
+                coverage = (f"coverage has {some} longer than {days} days between "
+                            f"{since:%d %b %Y} and {until:%d %b %Y}, the longest from "
+                            f"{g['start']:%d %b %Y} to {g['end']:%d %b %Y} "
+                            f"({g['hours'] / 24:,.0f} days)")
+        return pd.DataFrame({
+            "condition": ["no date window", "whole published files",
+                          f"no silence longer than {days} days"],
+            "holds": [not self.windowed, self.whole_files is not None, covered],
+            "detail": [window, files, coverage]})
+
     def failures(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> list[str]:
         """The conditions that fail for a claim about ``since`` .. ``until`` (default: the last
         post), each as a sentence; an empty list means the input is complete over that span."""
-        failed = []
-        if self.windowed:
-            failed.append("a date window was applied")
-        if self.whole_files is None:
-            failed.append("the provenance does not show whole published files ("
-                          f"{self.whole_files_problem}; pass declared_complete=True for a "
-                          "complete copy fetched elsewhere)")
-        until = until if until is not None else self.last_post
-        if until is None:
-            failed.append("there are no posts")
-            return failed
-        if since > until:
-            failed.append(f"the claim's span starts ({since:%d %b %Y}) after the last post "
-                          f"({until:%d %b %Y})")
-            return failed
-        gaps = silences(self.times, self.max_silence, since=since, until=until)
-        if len(gaps):
-            g = gaps.loc[gaps["hours"].idxmax()]
-            failed.append(f"coverage has {len(gaps)} silence(s) longer than "
-                          f"{self.max_silence.days} days between {since:%d %b %Y} and "
-                          f"{until:%d %b %Y}, the longest from {g['start']:%d %b %Y} to "
-                          f"{g['end']:%d %b %Y} ({g['hours'] / 24:,.0f} days)")
-        return failed
+        table = self.conditions(since, until)
+        return table.loc[~table["holds"], "detail"].tolist()
 
     def describe(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> str:
         """``complete ...`` or ``not complete: <failed conditions>``, for the evidence."""
@@ -270,7 +287,7 @@ def check_only_one(ev: Evidence, **_):
     failed = ev.completeness.failures(ACCOUNT_START)
     nums = {"flagged": len(flagged), "ids": flagged, "posts": len(ev.posts),
             "failed_conditions": failed}
-    text = (f"{len(flagged)} of {len(ev.posts):,} posts are ratioed under {RULE}"
+    text = (f"{len(flagged)} of {len(ev.posts):,} posts ratioed under {RULE}"
             + (f": {_ids(flagged)}" if flagged else ""))
     if len(flagged) > 1:
         return CONTRADICTED, text + " (a second ratioed post exists, whatever the coverage)", nums

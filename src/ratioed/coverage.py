@@ -34,7 +34,7 @@ COVERAGE_COLUMNS = ["kind", "start", "end", "posts", "hours"]
 
 def _utc(times) -> pd.Series:
     """Creation times as a sorted tz-aware UTC series without missing values."""
-    s = pd.to_datetime(pd.Series(times), utc=True).dropna()
+    s = pd.to_datetime(pd.Series(times), utc=True).dropna().dt.as_unit("us")
     return s.sort_values(kind="stable").reset_index(drop=True)
 
 
@@ -68,8 +68,8 @@ def silences(times, longer_than: pd.Timedelta = LISTED_SILENCE, since=None,
     stamps = stamps.astype("datetime64[ns]")
     gap = stamps[1:] - stamps[:-1]
     long = gap > longer_than.to_timedelta64()
-    start = pd.to_datetime(stamps[:-1][long]).tz_localize("UTC")
-    end = pd.to_datetime(stamps[1:][long]).tz_localize("UTC")
+    start = pd.to_datetime(stamps[:-1][long]).tz_localize("UTC").as_unit("us")
+    end = pd.to_datetime(stamps[1:][long]).tz_localize("UTC").as_unit("us")
     long = pd.DataFrame({"start": start, "end": end,
                          "hours": gap[long] / np.timedelta64(1, "h")}).astype({"hours": float})
     return long[SILENCE_COLUMNS]
@@ -112,6 +112,8 @@ def coverage_table(times, longer_than: pd.Timedelta = LISTED_SILENCE) -> pd.Data
                                "posts": months["posts"], "hours": float("nan")})
     gaps = silences(t, longer_than).assign(kind="silence", posts=0)
     table = pd.concat([span, month_rows, gaps[COVERAGE_COLUMNS]], ignore_index=True)
+    for c in ("start", "end"):
+        table[c] = pd.to_datetime(table[c], utc=True).dt.as_unit("us")
     table["posts"] = table["posts"].astype("int64")
     table["hours"] = table["hours"].astype(float).round(1)
     return table[COVERAGE_COLUMNS]
