@@ -85,7 +85,7 @@ else:
     print("No posts loaded: nothing is covered")
 
 # %%
-shown = gaps.head(10)  # the ten longest; every one is in coverage.csv.assign(days=lambda g: g["hours"] / 24)
+shown = gaps.head(10).assign(days=gaps["hours"] / 24)  # the ten longest; all in coverage.csv
 shown = shown.assign(**{c: shown[c].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z")
                         for c in ("start", "end")})
 if len(shown):

@@ -466,3 +466,48 @@ def test_through_the_loader_and_provenance(tmp_path, claims):
         comp = Completeness.from_provenance(archive.posts["created_at"], False, sources)
         assert (comp.whole_files is not None) is record
         assert (comp.failures(ACCOUNT_START) == []) is record
+
+
+# --------------------------------------------------------------------------- through the build
+
+
+@pytest.mark.slow
+def test_build_on_made_up_complete_archive_with_an_early_highlight(tmp_path):
+    """`ratioed report` on the made-up archive (with a made-up download record beside it), the
+    highlight moved to an early made-up ratioed post: the later ratioed posts are exactly the
+    rows of since_highlight.csv, and the verdicts follow."""
+    import os
+    import subprocess
+    import sys
+
+    from scratch import scratch_project
+
+    root = paths_root()
+    project = scratch_project(tmp_path / "p", root)
+    archive = made_up_archive(["2023-03-01 12:00", "2025-09-01 12:00"])
+    early = archive.loc[archive["created_at"] == pd.Timestamp("2023-03-01 12:00", tz="UTC"), "id"]
+    later = archive.loc[archive["created_at"] == pd.Timestamp("2025-09-01 12:00", tz="UTC"), "id"]
+    source = write_archive(archive, tmp_path / "truth_archive_made_up.csv")
+    env = {**os.environ, "RATIOED_ROOT": str(project)}
+    res = subprocess.run([sys.executable, "-m", "ratioed", "report", str(source), "--set",
+                          f"highlight_id={early.iloc[0]}"], cwd=project, env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    tables = project / "reports" / "tables"
+    since = pd.read_csv(tables / "since_highlight.csv", dtype={"id": str})
+    assert since["id"].tolist() == [H, later.iloc[0]]
+    verdicts = pd.read_csv(tables / "claims.csv", dtype=str).set_index("id")
+    assert verdicts["status"].to_dict() == {
+        "C1": SUPPORTED, "C2": NOT_CHECKABLE,  # the observation is of the story's post
+        "C3": SUPPORTED, "C4": CONTRADICTED, "C5": SUPPORTED, "C6": CONTRADICTED}
+    assert "download record: truth_archive_made_up.csv" in verdicts.loc["C5", "evidence"]
+    coverage = pd.read_csv(tables / "coverage.csv")
+    assert coverage.loc[coverage["kind"] == "silence", "hours"].round().tolist() == [73 * 24 + 1]
+    monthly = pd.read_csv(tables / "since_highlight_monthly.csv")
+    assert monthly["ratioed_both"].sum() == 2 and monthly["month"].iloc[0].startswith("2023-03")
+
+
+def paths_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1]
