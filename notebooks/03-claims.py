@@ -77,9 +77,9 @@ months = coverage.loc[coverage["kind"] == "month"]
 gaps = coverage.loc[coverage["kind"] == "silence"].sort_values("hours", ascending=False)
 if span["posts"]:
     print(f"{span['posts']:,} posts from {span['start']:%d %b %Y %H:%M} to "
-          f"{span['end']:%d %b %Y %H:%M} UTC, over {len(months)} month(s) "
-          f"({int((months['posts'] == 0).sum())} without a post); {len(gaps)} silence(s) longer "
-          f"than {LISTED_SILENCE / pd.Timedelta(hours=1):.0f} hours"
+          f"{span['end']:%d %b %Y %H:%M} UTC. Months covered: {len(months)}, without a post: "
+          f"{int((months['posts'] == 0).sum())}. Silences longer than "
+          f"{LISTED_SILENCE / pd.Timedelta(hours=1):.0f} hours: {len(gaps)}"
           + (f", the longest {gaps['hours'].iloc[0] / 24:,.1f} days" if len(gaps) else ""))
 else:
     print("No posts loaded: nothing is covered")
@@ -106,8 +106,9 @@ if completeness.declared:
           f"declared_complete=True): {completeness.whole_files_problem}, so this rests on "
           "that declaration, not on a download record.")
 print("The input is shown to be the complete archive" if not failed else
-      f"The input is not shown to be the complete archive: {len(failed)} condition(s) fail, so "
-      "claims about the whole archive can only be contradicted")
+      f"The input is not shown to be the complete archive (conditions failing: {len(failed)}), "
+      "so claims about the whole archive can be contradicted by a counter-example but not "
+      "supported")
 
 # %% [markdown]
 # ## The claims
@@ -175,6 +176,7 @@ assert len(since) == 0 or (since["created_at"] > hl.iloc[0]["created_at"]).all()
     "since_highlight lists only later posts"
 assert ratios.set_index("id").loc[since["id"], f"ratioed_{definition}"].all(), \
     "since_highlight lists only posts meeting the chosen definition"
-print(f"{len(verdicts)} verdicts, one per claim; {len(supported_universal)} archive-wide claim(s) "
-      f"supported, each on a complete input; coverage accounts for all {len(all_posts):,} posts; "
-      f"{len(since)} later post(s) listed, each meeting the chosen definition")
+print(f"One verdict per claim ({len(verdicts)}); archive-wide claims supported: "
+      f"{len(supported_universal)}, each on a complete input; coverage accounts for all "
+      f"{len(all_posts):,} posts; later posts listed: {len(since)}, each meeting the chosen "
+      "definition")

@@ -153,6 +153,19 @@ def test_download_records(tmp_path):
     assert "unreadable (KeyError)" in download_records([good])[1][0]
 
 
+def test_every_source_needs_a_record(tmp_path):
+    """A downloaded snapshot plus a backfill without a record: not whole published files."""
+    from ratioed.files import sha256_file
+    a = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
+    b = write_archive(made_up_archive(n_posts=100), tmp_path / "b.csv", record=False)
+    sources = [{"source": str(p), "sha256": sha256_file(p)} for p in (a, b)]
+    records, problems = download_records(sources)
+    assert [r["file"] for r in records] == ["a.csv"] and len(problems) == 1
+    comp = Completeness.from_provenance(pd.Series(pd.to_datetime(["2025-01-01"], utc=True)),
+                                        False, sources)
+    assert comp.whole_files is None and comp.whole_files_problem.startswith("b.csv has no")
+
+
 def test_from_provenance_record_declaration_or_neither(tmp_path):
     times = pd.Series(pd.to_datetime(["2025-01-01"], utc=True))
     f = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
@@ -250,6 +263,12 @@ def test_post_count_supported_by_count_whatever_the_coverage():
                   extra_times=pd.date_range("2023-01-01", periods=1001, freq="h"))
     status, text, nums = verdict("post_count_since", ev, since="2022-01-01", more_than=1000)
     assert status == SUPPORTED and nums["posts"] == 1002 and "more than 1,000" in text
+
+
+def test_post_count_since_accepts_a_time_with_a_zone():
+    ev = evidence(background())
+    nums = verdict("post_count_since", ev, since="2025-01-01T00:00:00-05:00", more_than=5)[2]
+    assert nums["posts"] == sum(str(r["created_at"]) >= "2025-01-01 05:00" for r in background())
 
 
 def test_post_count_contradicted_on_complete_input():

@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .coverage import ACCOUNT_START, MAX_SILENCE, silences
+from .coverage import ACCOUNT_START, MAX_SILENCE, silences, utc_time
 from .errors import InputError
 from .ratios import DEFINITIONS, STORY_DEFINITION, is_ratioed
 
@@ -266,7 +266,7 @@ def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
 
 
 def check_post_count_since(ev: Evidence, since: str = "2022-01-01", more_than: int = 1000, **_):
-    since_t = pd.Timestamp(since, tz="UTC")
+    since_t = utc_time(since)
     n = int((ev.completeness.times >= since_t).sum())
     nums = {"posts": n, "since": since, "threshold": more_than}
     if n > more_than:

@@ -38,7 +38,7 @@ def _utc(times) -> pd.Series:
     return s.sort_values(kind="stable").reset_index(drop=True)
 
 
-def _stamp(when) -> pd.Timestamp:
+def utc_time(when) -> pd.Timestamp:
     """A timestamp in UTC; a time without a zone is taken as UTC."""
     t = pd.Timestamp(when)
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
@@ -54,8 +54,8 @@ def silences(times, longer_than: pd.Timedelta = LISTED_SILENCE, since=None,
     With no post at all inside a given span, the whole span is one silence.
     """
     t = _utc(times)
-    since = None if since is None else _stamp(since)
-    until = None if until is None else _stamp(until)
+    since = None if since is None else utc_time(since)
+    until = None if until is None else utc_time(until)
     if since is not None:
         t = t.loc[t >= since]
     if until is not None:
@@ -125,7 +125,7 @@ def monthly_flags(posts: pd.DataFrame, flag_columns: list[str], since=None) -> p
     Months with no post are included, from the first post's month to the last's."""
     p = posts
     if since is not None:
-        p = p.loc[p["created_at"] > _stamp(since)]
+        p = p.loc[p["created_at"] > utc_time(since)]
     months = posts_per_month(p["created_at"])
     if months.empty:
         return months.assign(**{c: pd.Series([], dtype="int64") for c in flag_columns})
