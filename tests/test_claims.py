@@ -11,6 +11,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from made_up_archive import (
     HIGHLIGHT_AT,
@@ -530,3 +532,18 @@ def paths_root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(start_day=st.integers(0, 1330), length=st.integers(91, 1400))
+def test_any_hole_over_90_days_before_the_highlight_blocks_support(start_day, length):
+    """Property: cut any stretch longer than 90 days out of a complete made-up input, anywhere
+    before the highlighted post: "only one" and "the first time" are never supported."""
+    lo = ACCOUNT_START + pd.Timedelta(days=start_day)
+    hi = min(lo + pd.Timedelta(days=length), HIGHLIGHT_AT - pd.Timedelta(days=1))
+    if hi - lo <= pd.Timedelta(days=90):
+        return
+    rows = [r for r in background() if not lo <= r["created_at"] <= hi] + [highlight()]
+    ev = evidence(rows)
+    assert verdict("only_one", ev)[0] == NOT_CHECKABLE
+    assert verdict("first_time", ev)[0] == NOT_CHECKABLE
