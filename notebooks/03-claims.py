@@ -34,7 +34,8 @@ from IPython.display import display
 
 from ratioed import paths
 from ratioed.claims import (LEDGER_DEFINITION, NOT_CHECKABLE, SUPPORTED, Completeness, Evidence,
-                            evaluate, later_flagged, read_claims, read_observations)
+                            declared_flag, evaluate, later_flagged, read_claims,
+                            read_observations)
 from ratioed.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
 from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic
@@ -97,7 +98,7 @@ if len(shown):
 
 # %%
 completeness = Completeness.from_provenance(all_posts["created_at"], bool(start or end), sources,
-                                            declared_complete=declared_complete)
+                                            declared_complete=declared_flag(declared_complete))
 conditions = completeness.conditions(ACCOUNT_START)
 failed = conditions.loc[~conditions["holds"], "detail"].tolist()
 display(show_table(conditions))

@@ -31,6 +31,7 @@ from ratioed.claims import (
     SUPPORTED,
     Completeness,
     Evidence,
+    declared_flag,
     download_records,
     evaluate,
     later_flagged,
@@ -166,6 +167,18 @@ def test_every_source_needs_a_record(tmp_path):
     comp = Completeness.from_provenance(pd.Series(pd.to_datetime(["2025-01-01"], utc=True)),
                                         False, sources)
     assert comp.whole_files is None and comp.whole_files_problem.startswith("b.csv has no")
+
+
+@pytest.mark.parametrize("value,expected", [
+    (True, True), (False, False), ("True", True), ("false", False), ("False", False),
+    ("yes", True), ("0", False), ("", False), (None, False)])
+def test_declared_flag_reads_make_strings(value, expected):
+    assert declared_flag(value) is expected
+
+
+def test_declared_flag_refuses_anything_else():
+    with pytest.raises(InputError, match="declared_complete.*'maybe' is not true or false"):
+        declared_flag("maybe")
 
 
 def test_from_provenance_record_declaration_or_neither(tmp_path):

@@ -83,6 +83,20 @@ def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
     return records, problems
 
 
+def declared_flag(value) -> bool:
+    """The ``declared_complete`` parameter as a bool. Make and ``--set`` pass strings, and the
+    string ``"False"`` is truthy, so only ``True``/``False`` or ``true/false/yes/no/1/0`` (any
+    case) and empty/None (False) are accepted; anything else is an :class:`InputError`."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "false", "no", "0", "none"):
+        return False
+    if text in ("true", "yes", "1"):
+        return True
+    raise InputError("parameter declared_complete", f"{value!r} is not true or false")
+
+
 @dataclass(frozen=True)
 class Completeness:
     """What shows that the input is the complete published archive (see the module docs).
