@@ -10,17 +10,21 @@
 # # 3. The story's claims, checked
 #
 # Each claim is written in our own words in `data/claims.yaml` and checked by code in
-# `ratioed.claims`. A claim about the whole archive ("only one post", "the first time") can be
-# contradicted by a window of data but supported only by the full archive; on a window it is
-# marked *not checkable with these data*.
+# `ratioed.claims`, always under the story's definition of "ratioed". A claim about the whole
+# archive ("only one post", "the first time", "not happened again") can be contradicted by any
+# counter-example, but supported only when the input is shown to be the complete published
+# archive: no date window, a download record (or an explicit declaration) for every source, and
+# no silence longer than 90 days. Otherwise it is *not checkable with these data*, and the
+# evidence names the condition that failed.
 
 # %% tags=["parameters"]
-definition = "both"  # the story's definition of "ratioed": both | either | likes | retruths
-highlight_id = "114842356238631061"  # the post the story is about (a string)
-observations = None  # CSV of reporters readings (post_id, observed_at, counts, source). None means data/raw/observations.csv
-start = None  # the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
-end = None  # see `start`
-tz = "America/New_York"  # time zone for times quoted in the evidence
+definition: str = "both"  # definition for the exploratory tables: both | either | likes | retruths (the claims always use the story's, both)
+highlight_id: str = "114842356238631061"  # the post the story is about (a string)
+observations = None  # a string or None: CSV of reporters' readings (post_id, observed_at, counts, source). None means data/raw/observations.csv
+start = None  # "YYYY-MM-DD" or None: the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
+end = None  # "YYYY-MM-DD" or None: see `start`
+tz: str = "America/New_York"  # time zone for times quoted in the evidence and tables
+declared_complete: bool = False  # True: declare the sources complete published archive files when they have no download record (the report says so)
 
 # %%
 import json
@@ -29,26 +33,151 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import paths
-from ratioed.record import record_numbers
-from ratioed.claims import Evidence, evaluate, read_claims, read_observations
+from ratioed.claims import (LEDGER_DEFINITION, NOT_CHECKABLE, SUPPORTED, Completeness, Evidence,
+                            declared_flag, evaluate, later_flagged, read_claims,
+                            read_observations)
+from ratioed.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
 from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic
+from ratioed.ratios import DEFINITIONS
+from ratioed.record import record_numbers
 
 ratios = read_parquet(paths.RATIOS_PARQUET)
-history = read_parquet(paths.HISTORY_PARQUET)
 all_posts = read_parquet(paths.PROCESSED_DIR / "all_posts.parquet")
+sources = json.loads(paths.PROVENANCE_JSON.read_text())["sources"]
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
 claims = read_claims(paths.CLAIMS_YAML)
-print(f"{len(claims)} claims; {len(ratios):,} posts; {len(obs)} reporter observation(s)")
+print(f"{len(claims)} claims to check against {len(ratios):,} analysable posts "
+      f"({len(all_posts):,} loaded from {len(sources)} source(s)) and "
+      f"{len(obs)} reporter observation(s)")
+
+# %% [markdown]
+# ## Which definition the claims use
+# The claims quote the story, so they are judged under the story's definition whatever
+# definition this build chose for its exploratory tables.
 
 # %%
-evidence = Evidence(posts=ratios, history=history, observations=obs,
-                    all_created_at=all_posts["created_at"], windowed=bool(start or end),
-                    highlight_id=highlight_id, definition=definition, tz=tz)
+story_rule = DEFINITIONS[LEDGER_DEFINITION]
+if definition == LEDGER_DEFINITION:
+    print(f"The claims and the exploratory tables both use the story's definition: {story_rule}.")
+else:
+    print(f"The claims are judged under the story's definition ({story_rule}); the exploratory "
+          f"tables use {definition} ({DEFINITIONS[definition]}).")
+
+# %% [markdown]
+# ## Coverage: where posts may be missing
+# Every post loaded, before any exclusion or window: the first and last post, posts per month
+# (UTC) and every silence longer than 48 hours. The public archive's scraper has had outages;
+# a claim like "only one post" is only as good as this coverage.
+
+# %%
+coverage = coverage_table(all_posts["created_at"])
+write_csv_atomic(coverage, paths.COVERAGE_CSV)
+span = coverage.iloc[0]
+months = coverage.loc[coverage["kind"] == "month"]
+gaps = coverage.loc[coverage["kind"] == "silence"].sort_values("hours", ascending=False)
+if span["posts"]:
+    print(f"{span['posts']:,} posts from {span['start']:%d %b %Y %H:%M} to "
+          f"{span['end']:%d %b %Y %H:%M} UTC. Months covered: {len(months)}, without a post: "
+          f"{int((months['posts'] == 0).sum())}. Silences longer than "
+          f"{LISTED_SILENCE / pd.Timedelta(hours=1):.0f} hours: {len(gaps)}"
+          + (f", the longest {gaps['hours'].iloc[0] / 24:,.1f} days" if len(gaps) else ""))
+else:
+    print("No posts loaded: nothing is covered")
+
+# %%
+shown = gaps.head(10).assign(days=gaps["hours"] / 24)  # the ten longest; all in coverage.csv
+shown = shown.assign(**{c: shown[c].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z")
+                        for c in ("start", "end")})
+if len(shown):
+    display(show_table(shown[["start", "end", "hours", "days"]], precision=1))
+
+# %% [markdown]
+# ## Is the input the complete archive?
+# Three conditions, all needed before a claim about the whole archive can be supported.
+
+# %%
+completeness = Completeness.from_provenance(all_posts["created_at"], bool(start or end), sources,
+                                            declared_complete=declared_flag(declared_complete))
+conditions = completeness.conditions(ACCOUNT_START)
+failed = conditions.loc[~conditions["holds"], "detail"].tolist()
+display(show_table(conditions))
+if completeness.declared:
+    print("The build DECLARES the input to be whole published files (parameter "
+          f"declared_complete=True): {completeness.whole_files_problem}, so this rests on "
+          "that declaration, not on a download record.")
+print("The input is shown to be the complete archive" if not failed else
+      f"The input is not shown to be the complete archive (conditions failing: {len(failed)}), "
+      "so claims about the whole archive can be contradicted by a counter-example but not "
+      "supported")
+
+# %% [markdown]
+# ## The claims
+
+# %%
+evidence = Evidence(posts=ratios, observations=obs, completeness=completeness,
+                    highlight_id=highlight_id, tz=tz)
 verdicts = evaluate(claims, evidence)
 write_csv_atomic(verdicts, paths.CLAIMS_CSV)
-record_numbers("claims", {r.id: {"status": r.status, "numbers": json.loads(r.numbers)}
-                          for r in verdicts.itertuples()})
-print("Input covers the full archive" if evidence.full_archive else
-      f"Input is not the full archive ({evidence.coverage}): archive-wide claims are not checkable")
+record_numbers("claims", {
+    **{r.id: {"status": r.status, "numbers": json.loads(r.numbers)} for r in verdicts.itertuples()},
+    "ledger_definition": LEDGER_DEFINITION, "table_definition": definition,
+    "declared_complete": completeness.declared, "complete_archive_failed": failed,
+})
+tally = verdicts["status"].value_counts()
+print(", ".join(f"{n} {status}" for status, n in tally.items()))
 display(show_table(verdicts[["id", "claim", "status", "evidence"]]))
+
+# %% [markdown]
+# ## Since the highlighted post
+# Every later post that meets the definition chosen for the tables, and the posts per month
+# meeting each definition since then.
+
+# %%
+hl = ratios.loc[ratios["id"] == highlight_id]
+since_cols = ["id", "created_at", "created_local", "replies", "retruths", "likes",
+              "reply_like_ratio", "reply_retruth_ratio", "trailing_median", "ratio_multiple",
+              "trailing_percentile", "url"]
+flag_cols = [f"ratioed_{d}" for d in DEFINITIONS]
+if len(hl):
+    when = hl.iloc[0]["created_at"]
+    since = later_flagged(ratios, when, definition)
+    monthly = monthly_flags(ratios, flag_cols, since=when)
+    print(f"After post {highlight_id} ({when.tz_convert(tz):%d %b %Y %H:%M %Z}): "
+          f"{int((ratios['created_at'] > when).sum()):,} posts, {len(since):,} of them meet "
+          f"'{DEFINITIONS[definition]}'")
+else:
+    since = ratios.iloc[0:0]
+    monthly = monthly_flags(ratios.iloc[0:0], flag_cols)
+    print(f"Post {highlight_id} is not in these data: nothing to list after it")
+since = since.assign(created_local=since["created_at"].dt.tz_convert(tz).dt.strftime(
+    "%Y-%m-%d %H:%M %Z"))[since_cols]
+write_csv_atomic(since, paths.SINCE_HIGHLIGHT_CSV)
+write_csv_atomic(monthly, paths.SINCE_HIGHLIGHT_MONTHLY_CSV)
+display(show_table(since.drop(columns=["created_at", "url"]).head(20)))
+
+# %%
+display(show_table(monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")), precision=0))
+
+# %% [markdown]
+# ## Checks this notebook guarantees
+
+# %%
+statuses = set(verdicts["status"])
+universal = {c["id"] for c in claims if c["check"] in ("only_one", "first_time", "not_again")}
+supported_universal = verdicts.loc[verdicts["id"].isin(universal)
+                                   & (verdicts["status"] == SUPPORTED)]
+assert verdicts["id"].is_unique and len(verdicts) == len(claims), "one verdict per claim"
+assert statuses <= {SUPPORTED, "contradicted", NOT_CHECKABLE}, f"unknown verdict in {statuses}"
+assert all(json.loads(n)["failed_conditions"] == [] for n in supported_universal["numbers"]), \
+    "a universal claim is supported only on a complete input"
+assert months["posts"].sum() == len(all_posts.dropna(subset=["created_at"])), \
+    "coverage months account for every post"
+assert len(since) == 0 or (since["created_at"] > hl.iloc[0]["created_at"]).all(), \
+    "since_highlight lists only later posts"
+assert ratios.set_index("id").loc[since["id"], f"ratioed_{definition}"].all(), \
+    "since_highlight lists only posts meeting the chosen definition"
+print(f"One verdict per claim ({len(verdicts)}); archive-wide claims supported: "
+      f"{len(supported_universal)}, each on a complete input; coverage accounts for all "
+      f"{len(all_posts):,} posts; later posts listed: {len(since)}, each meeting the chosen "
+      "definition")

@@ -79,7 +79,8 @@ def test_tables(built):
     assert claims["status"].to_dict() == {
         "C1": "supported", "C2": "supported",
         "C3": "not checkable with these data",  # 107 posts from one week
-        "C4": "not checkable with these data", "C5": "not checkable with these data"}
+        "C4": "not checkable with these data", "C5": "not checkable with these data",
+        "C6": "not checkable with these data"}
     assert "36,000 replies" in claims.loc["C2", "evidence"]
     defs = pd.read_csv(project / "reports/tables/definitions.csv").set_index("definition")
     assert defs["posts_flagged"].to_dict() == {"both": 1, "either": 3, "likes": 1, "retruths": 3}

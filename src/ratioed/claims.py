@@ -1,49 +1,205 @@
 """The story's checkable claims, evaluated against the data.
 
 Claims are written in our own words in ``data/claims.yaml``; each names a ``check`` defined
-here. A check returns a verdict -- one of :data:`STATUSES` -- and the numbers behind it.
+here. A check returns a verdict -- :data:`SUPPORTED`, :data:`CONTRADICTED` or
+:data:`NOT_CHECKABLE` -- the evidence as a sentence, and the numbers behind it.
 
-Universal claims ("only one post", "no earlier post") can be *contradicted* by any input that
-holds a counter-example, but *supported* only by the full archive: when the input covers only a
-window, they are ``not checkable with these data`` and the evidence says so. The input counts as
-the full archive when its first post is within Truth Social's first month (before
-:data:`FULL_ARCHIVE_STARTS_BEFORE`) and no date window was applied.
+**One definition for the ledger.** The story's claims are always judged under the story's
+definition of "ratioed" (:data:`ratioed.ratios.STORY_DEFINITION`, ``both``: replies > likes and
+replies > re-truths), whatever definition a build chooses for its exploratory tables: the
+claims quote the story, and the story used that definition. Every flag comes from the library's
+rule (:func:`ratioed.ratios.is_ratioed`); no check restates it. The evidence names the
+definition, and the report says plainly when the exploratory tables use another one.
+
+**Completeness must be evidenced.** Universal claims ("only one", "the first time", "more than
+N since", "not happened again") can be *contradicted* by any input holding a counter-example
+(a second ratioed post, an earlier one, a later one). Without a counter-example they are
+*supported* -- or *contradicted as the full archive* -- only when all of these hold
+(:class:`Completeness`):
+
+1. **no date window** was applied;
+2. **the provenance shows whole published files**: every source has the download record
+   ``ratioed.download`` writes beside it (``<file>.provenance.json``, its sha256 equal to the
+   file's), or the build declares the input complete (``declared_complete``; the report states
+   it);
+3. **no silence longer than** :data:`ratioed.coverage.MAX_SILENCE` (90 days) over the span the
+   claim is about (from the account's start, :data:`ratioed.coverage.ACCOUNT_START`, or the
+   claim's date, to the highlighted or the last post).
+
+Otherwise the verdict is *not checkable with these data* and the evidence names each condition
+that failed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .ratios import DEFINITIONS, STORY_DEFINITION
+from .coverage import ACCOUNT_START, MAX_SILENCE, silences, utc_time
+from .errors import InputError
+from .ratios import DEFINITIONS, STORY_DEFINITION, is_ratioed
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 NOT_CHECKABLE = "not checkable with these data"
-STATUSES = [SUPPORTED, CONTRADICTED, NOT_CHECKABLE]
-FULL_ARCHIVE_STARTS_BEFORE = pd.Timestamp("2022-03-01", tz="UTC")  # first post: Feb 2022
+LEDGER_DEFINITION = STORY_DEFINITION  # the claims are judged under the story's definition
+COUNTS = ("replies", "retruths", "likes")
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
+    """The download records of ``sources`` (provenance entries: ``source`` path and ``sha256``).
+
+    Returns ``(records, problems)``: one record per source that has a ``<file>.provenance.json``
+    beside it naming a URL and the same sha256 as the file loaded; one sentence per source that
+    has none, or whose record is unreadable or describes other bytes.
+    """
+    records, problems = [], []
+    if not sources:
+        problems.append("no source is listed in the provenance")
+    for s in sources:
+        path = Path(s["source"])
+        sidecar = path.with_name(path.name + ".provenance.json")
+        if not sidecar.exists():
+            problems.append(f"{path.name} has no download record beside it ({sidecar.name})")
+            continue
+        try:
+            rec = json.loads(sidecar.read_text(encoding="utf-8"))
+            url, sha = rec["url"], rec["sha256"]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            problems.append(f"{path.name}: its download record is unreadable ({type(err).__name__})")
+            continue
+        if sha != s.get("sha256"):
+            problems.append(f"{path.name}: its download record describes other bytes "
+                            "(sha256 differs: the file changed since it was downloaded)")
+            continue
+        records.append({"file": path.name, "url": url, "retrieved_at": rec.get("retrieved_at")})
+    return records, problems
+
+
+def declared_flag(value) -> bool:
+    """The ``declared_complete`` parameter as a bool. Make and ``--set`` pass strings, and the
+    string ``"False"`` is truthy, so only ``True``/``False`` or ``true/false/yes/no/1/0`` (any
+    case) and empty/None (False) are accepted; anything else is an :class:`InputError`."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "false", "no", "0", "none"):
+        return False
+    if text in ("true", "yes", "1"):
+        return True
+    raise InputError("parameter declared_complete", f"{value!r} is not true or false")
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """What shows that the input is the complete published archive (see the module docs).
+
+    ``times``: creation time of every post loaded, before exclusions and any window.
+    ``whole_files``: how the provenance shows whole published files (a sentence), or None.
+    ``whole_files_problem``: why it does not, when ``whole_files`` is None (or what the
+    declaration stands in for, when ``declared``).
+    """
+
+    times: pd.Series
+    windowed: bool
+    whole_files: str | None
+    whole_files_problem: str = "no download record and no declaration"
+    max_silence: pd.Timedelta = MAX_SILENCE
+    declared: bool = False  # whole files rest on the build's declaration, not on records
+
+    @classmethod
+    def from_provenance(cls, times: pd.Series, windowed: bool, sources: list[dict],
+                        declared_complete: bool = False) -> Completeness:
+        """From the provenance's ``sources`` (download records beside them) or a declaration."""
+        records, problems = download_records(sources)
+        if not problems:
+            how = "; ".join(f"{r['file']} downloaded from {r['url']} at {r['retrieved_at']}"
+                            for r in records)
+            return cls(times, windowed, f"download record: {how}")
+        if declared_complete:
+            return cls(times, windowed, "declared complete by the build (parameter "
+                       "declared_complete), not shown by a download record",
+                       "; ".join(problems), declared=True)
+        return cls(times, windowed, None, "; ".join(problems))
+
+    @property
+    def last_post(self) -> pd.Timestamp | None:
+        return None if self.times.empty else pd.Timestamp(self.times.max()).tz_convert("UTC")
+
+    def conditions(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The three conditions for a claim about ``since`` .. ``until`` (default: the last
+        post) as a table: ``condition``, ``holds`` (bool), ``detail`` (a sentence saying how it
+        holds, or why not)."""
+        window = ("a date window was applied" if self.windowed else "no date window")
+        files = (self.whole_files if self.whole_files is not None else
+                 "the provenance does not show whole published files: "
+                 f"{self.whole_files_problem} (for a complete copy fetched elsewhere, declare it "
+                 "with declared_complete=True)")
+        until = until if until is not None else self.last_post
+        days = self.max_silence.days
+        if until is None:
+            coverage, covered = "there are no posts", False
+        elif since > until:
+            coverage, covered = (f"the claim's span starts ({since:%d %b %Y}) after the last "
+                                 f"post ({until:%d %b %Y})"), False
+        else:
+            gaps = silences(self.times, self.max_silence, since=since, until=until)
+            covered = gaps.empty
+            if covered:
+                coverage = (f"no silence longer than {days} days from {since:%d %b %Y} to "
+                            f"{until:%d %b %Y}")
+            else:
+                g = gaps.loc[gaps["hours"].idxmax()]
+                some = "a silence" if len(gaps) == 1 else f"{len(gaps)} silences"
+                coverage = (f"coverage has {some} longer than {days} days between "
+                            f"{since:%d %b %Y} and {until:%d %b %Y}, the longest from "
+                            f"{g['start']:%d %b %Y} to {g['end']:%d %b %Y} "
+                            f"({g['hours'] / 24:,.0f} days)")
+        return pd.DataFrame({
+            "condition": ["no date window", "whole published files",
+                          f"no silence longer than {days} days"],
+            "holds": [not self.windowed, self.whole_files is not None, covered],
+            "detail": [window, files, coverage]})
+
+    def failures(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> list[str]:
+        """The conditions that fail for a claim about ``since`` .. ``until`` (default: the last
+        post), each as a sentence; an empty list means the input is complete over that span."""
+        table = self.conditions(since, until)
+        return table.loc[~table["holds"], "detail"].tolist()
+
+    def describe(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> str:
+        """``complete ...`` or ``not complete: <failed conditions>``, for the evidence."""
+        failed = self.failures(since, until)
+        if failed:
+            return "not shown to be complete: " + "; ".join(failed)
+        return (f"complete ({self.whole_files}; no window; no silence over "
+                f"{self.max_silence.days} days)")
+
+
+# --------------------------------------------------------------------------- evidence
 
 
 @dataclass
 class Evidence:
-    """Everything a check may look at."""
+    """Everything a check may look at.
 
-    posts: pd.DataFrame  # analysable posts with ratios and ratioed_<definition> columns
-    history: pd.DataFrame  # per-capture counts (id, capture, captured_at, capture_rank, counts)
-    observations: pd.DataFrame  # reporters' readings (post_id, observed_at, counts, source)
-    all_created_at: pd.Series  # creation times of every post loaded, before exclusions/window
-    windowed: bool  # a date window was applied
+    ``posts``: analysable posts (``id``, ``created_at``, counts, ``capture``,
+    ``reply_like_ratio``); ``observations``: reporters' readings (``post_id``, ``observed_at``,
+    counts, ``source``); ``completeness``: what shows the input is the whole archive.
+    """
+
+    posts: pd.DataFrame
+    observations: pd.DataFrame
+    completeness: Completeness
     highlight_id: str
-    definition: str = STORY_DEFINITION
     tz: str = "America/New_York"  # for times shown in the evidence
-    notes: dict = field(default_factory=dict)
-
-    @property
-    def full_archive(self) -> bool:
-        return (not self.windowed and len(self.all_created_at) > 0
-                and self.all_created_at.min() < FULL_ARCHIVE_STARTS_BEFORE)
 
     @property
     def coverage(self) -> str:
@@ -52,25 +208,46 @@ class Evidence:
         lo, hi = self.posts["created_at"].min(), self.posts["created_at"].max()
         return f"posts from {lo:%d %b %Y} to {hi:%d %b %Y}"
 
+    def flags(self) -> pd.Series:
+        """Whether each post is ratioed under the ledger's (the story's) definition."""
+        return is_ratioed(self.posts, LEDGER_DEFINITION)
 
-def _flag(ev: Evidence) -> pd.Series:
-    return ev.posts[f"ratioed_{ev.definition}"]
+    def highlight(self) -> pd.Series | None:
+        row = self.posts.loc[self.posts["id"] == self.highlight_id]
+        return None if row.empty else row.iloc[0]
+
+
+RULE = f"the story's definition ({DEFINITIONS[LEDGER_DEFINITION]})"
 
 
 def _counts(r) -> str:
     return f"{int(r['replies']):,} replies, {int(r['retruths']):,} re-truths, {int(r['likes']):,} likes"
 
 
+def _absent(ev: Evidence):
+    return NOT_CHECKABLE, f"post {ev.highlight_id} is not in the input ({ev.coverage})", {}
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def later_flagged(posts: pd.DataFrame, after: pd.Timestamp, definition: str) -> pd.DataFrame:
+    """The posts created strictly after ``after`` that are ratioed under ``definition``, oldest
+    first (the library's rule, :func:`ratioed.ratios.is_ratioed`)."""
+    later = posts.loc[(posts["created_at"] > after) & is_ratioed(posts, definition)]
+    return later.sort_values("created_at", kind="stable")
+
+
 def check_highlight_ratioed(ev: Evidence, **_):
-    row = ev.posts.loc[ev.posts["id"] == ev.highlight_id]
-    if row.empty:
-        return NOT_CHECKABLE, f"post {ev.highlight_id} is not in the input ({ev.coverage})", {}
-    r = row.iloc[0]
-    ok = bool(r[f"ratioed_{ev.definition}"])
-    nums = {"replies": int(r["replies"]), "retruths": int(r["retruths"]), "likes": int(r["likes"])}
+    r = ev.highlight()
+    if r is None:
+        return _absent(ev)
+    ok = bool(ev.flags()[ev.posts["id"] == ev.highlight_id].iloc[0])
+    nums = {c: int(r[c]) for c in COUNTS}
     return (SUPPORTED if ok else CONTRADICTED,
             f"post {ev.highlight_id} ({r['created_at']:%d %b %Y %H:%M} UTC), capture "
-            f"{r['capture']}: {_counts(r)} ({DEFINITIONS[ev.definition]}: {ok})", nums)
+            f"{r['capture']}: {_counts(r)}; ratioed under {RULE}: {'yes' if ok else 'no'}", nums)
 
 
 def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
@@ -79,68 +256,105 @@ def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
         obs = obs.loc[obs["observed_at"] == pd.Timestamp(observed_at)]
     if obs.empty:
         return NOT_CHECKABLE, f"no observation of post {ev.highlight_id} in the observation file", {}
+    a = ev.highlight()
+    if a is None:
+        return _absent(ev)
     o = obs.iloc[0]
-    row = ev.posts.loc[ev.posts["id"] == ev.highlight_id]
-    if row.empty:
-        return NOT_CHECKABLE, f"post {ev.highlight_id} is not in the input ({ev.coverage})", {}
-    a = row.iloc[0]
-    obs_ratioed = o["replies"] > o["likes"] > 0 and o["replies"] > o["retruths"] > 0
-    arc_ratioed = bool(a["ratioed_both"])
-    grew = all(o[c] >= a[c] for c in ("replies", "retruths", "likes"))
+    both = pd.DataFrame([{c: int(o[c]) for c in COUNTS}, {c: int(a[c]) for c in COUNTS}])
+    obs_ratioed, arc_ratioed = (bool(x) for x in is_ratioed(both, LEDGER_DEFINITION))
+    grew = all(o[c] >= a[c] for c in COUNTS)
     ok = obs_ratioed and arc_ratioed
-    nums = {"observed": {c: int(o[c]) for c in ("replies", "retruths", "likes")},
-            "archive": {c: int(a[c]) for c in ("replies", "retruths", "likes")},
-            "observed_reply_like_ratio": round(o["replies"] / o["likes"], 3),
-            "archive_reply_like_ratio": round(float(a["reply_like_ratio"]), 3)}
+    nums = {"observed": {c: int(o[c]) for c in COUNTS},
+            "archive": {c: int(a[c]) for c in COUNTS},
+            "observed_ratioed": obs_ratioed, "archive_ratioed": arc_ratioed,
+            "observed_reply_like_ratio": round(o["replies"] / o["likes"], 3) if o["likes"] else None,
+            "archive_reply_like_ratio": round(a["replies"] / a["likes"], 3) if a["likes"] else None}
+    yes = {True: "yes", False: "no"}
     text = (f"reading at {o['observed_at'].tz_convert(ev.tz):%d %b %Y %H:%M %Z} ({o['source']}): "
-            f"{_counts(o)}; "
-            f"archive capture: {_counts(a)}. Both show replies above likes and re-truths: {ok}"
-            f" (reply/like {nums['observed_reply_like_ratio']} vs "
-            f"{nums['archive_reply_like_ratio']}). "
+            f"{_counts(o)}; archive capture: {_counts(a)}. Ratioed under {RULE}: reading "
+            f"{yes[obs_ratioed]}, archive {yes[arc_ratioed]} (reply/like "
+            f"{nums['observed_reply_like_ratio']} vs {nums['archive_reply_like_ratio']}). "
             + ("The reading is higher on every count, as expected of a later look."
                if grew else "Some count in the reading is below the archive's: check the times."))
     return (SUPPORTED if ok else CONTRADICTED), text, nums
 
 
 def check_post_count_since(ev: Evidence, since: str = "2022-01-01", more_than: int = 1000, **_):
-    n = int((ev.all_created_at >= pd.Timestamp(since, tz="UTC")).sum())
+    since_t = utc_time(since)
+    n = int((ev.completeness.times >= since_t).sum())
     nums = {"posts": n, "since": since, "threshold": more_than}
     if n > more_than:
         return SUPPORTED, f"{n:,} posts in the input since {since} (more than {more_than:,})", nums
-    if ev.full_archive:
-        return CONTRADICTED, f"only {n:,} posts in the full archive since {since}", nums
-    return NOT_CHECKABLE, (f"the input holds {n:,} posts ({ev.coverage}); the claim is about the "
-                           "full archive"), nums
+    span_start = max(since_t, ACCOUNT_START)
+    failed = ev.completeness.failures(span_start)
+    nums["failed_conditions"] = failed
+    if not failed:
+        return CONTRADICTED, (f"only {n:,} posts since {since} in the full archive, "
+                              f"{ev.completeness.describe(span_start)}"), nums
+    return NOT_CHECKABLE, (f"the input holds {n:,} posts since {since} ({ev.coverage}); the "
+                           f"claim is about the full archive, and the input is "
+                           f"{ev.completeness.describe(span_start)}"), nums
 
 
 def check_only_one(ev: Evidence, **_):
-    flagged = ev.posts.loc[_flag(ev), "id"].tolist()
-    nums = {"flagged": len(flagged), "ids": flagged, "posts": len(ev.posts)}
-    text = (f"{len(flagged)} of {len(ev.posts):,} posts meet {DEFINITIONS[ev.definition]}"
-            + (f": {', '.join(flagged[:5])}" if flagged else ""))
+    flagged = ev.posts.loc[ev.flags(), "id"].tolist()
+    failed = ev.completeness.failures(ACCOUNT_START)
+    nums = {"flagged": len(flagged), "ids": flagged, "posts": len(ev.posts),
+            "failed_conditions": failed}
+    text = (f"{len(flagged)} of {len(ev.posts):,} posts ratioed under {RULE}"
+            + (f": {_ids(flagged)}" if flagged else ""))
     if len(flagged) > 1:
-        return CONTRADICTED, text, nums
-    if ev.full_archive and flagged == [ev.highlight_id]:
-        return SUPPORTED, text + " (full archive)", nums
-    if ev.full_archive:
-        return CONTRADICTED, text + " (full archive)", nums
-    return NOT_CHECKABLE, text + f" in the input ({ev.coverage}); the claim is about the full archive", nums
+        return CONTRADICTED, text + " (a second ratioed post exists, whatever the coverage)", nums
+    described = ev.completeness.describe(ACCOUNT_START)
+    if failed:
+        return NOT_CHECKABLE, (text + f" in the input ({ev.coverage}); the claim is about the "
+                               f"full archive, and the input is {described}"), nums
+    if flagged == [ev.highlight_id]:
+        return SUPPORTED, text + f"; the input is {described}", nums
+    return CONTRADICTED, text + f" (not the highlighted post); the input is {described}", nums
 
 
 def check_first_time(ev: Evidence, **_):
-    row = ev.posts.loc[ev.posts["id"] == ev.highlight_id]
-    if row.empty:
-        return NOT_CHECKABLE, f"post {ev.highlight_id} is not in the input ({ev.coverage})", {}
-    when = row.iloc[0]["created_at"]
-    earlier = ev.posts.loc[_flag(ev) & (ev.posts["created_at"] < when), "id"].tolist()
-    nums = {"earlier_flagged": len(earlier), "ids": earlier}
+    r = ev.highlight()
+    if r is None:
+        return _absent(ev)
+    when = r["created_at"]
+    earlier = ev.posts.loc[ev.flags() & (ev.posts["created_at"] < when), "id"].tolist()
+    failed = ev.completeness.failures(ACCOUNT_START, when)
+    nums = {"earlier_flagged": len(earlier), "ids": earlier, "failed_conditions": failed}
     if earlier:
-        return CONTRADICTED, f"{len(earlier)} earlier post(s) meet the condition: {', '.join(earlier[:5])}", nums
-    before = ev.posts.loc[ev.posts["created_at"] < when]
-    text = f"no earlier post meets it among {len(before):,} posts before {when:%d %b %Y}"
-    if ev.full_archive:
-        return SUPPORTED, text + " (full archive, from February 2022)", nums
-    return NOT_CHECKABLE, text + f" in the input ({ev.coverage}); the claim is about every earlier post", nums
+        return CONTRADICTED, (f"{len(earlier)} earlier post(s) are ratioed under {RULE}: "
+                              f"{_ids(earlier)}"), nums
+    before = int((ev.posts["created_at"] < when).sum())
+    text = (f"no earlier post is ratioed under {RULE} among {before:,} posts before "
+            f"{when:%d %b %Y}")
+    described = ev.completeness.describe(ACCOUNT_START, when)
+    if failed:
+        return NOT_CHECKABLE, (text + f" in the input ({ev.coverage}); the claim is about every "
+                               f"earlier post, and the input is {described}"), nums
+    return SUPPORTED, text + f"; the input is {described}", nums
+
+
+def check_not_again(ev: Evidence, **_):
+    r = ev.highlight()
+    if r is None:
+        return _absent(ev)
+    when = r["created_at"]
+    later = later_flagged(ev.posts, when, LEDGER_DEFINITION)["id"].tolist()
+    last = ev.completeness.last_post
+    failed = ev.completeness.failures(when)
+    nums = {"later_flagged": len(later), "ids": later, "failed_conditions": failed,
+            "last_post": None if last is None else last.isoformat()}
+    if later:
+        return CONTRADICTED, (f"{len(later)} later post(s) are ratioed under {RULE}: "
+                              f"{_ids(later)}"), nums
+    after = int((ev.posts["created_at"] > when).sum())
+    text = (f"no later post is ratioed under {RULE} among {after:,} posts from "
+            f"{when:%d %b %Y} to the last post in the input ({last:%d %b %Y})")
+    described = ev.completeness.describe(when)
+    if failed:
+        return NOT_CHECKABLE, text + f"; the input is {described}", nums
+    return SUPPORTED, text + f"; the input is {described}", nums
 
 
 CHECKS = {
@@ -149,15 +363,23 @@ CHECKS = {
     "post_count_since": check_post_count_since,
     "only_one": check_only_one,
     "first_time": check_first_time,
+    "not_again": check_not_again,
 }
 
 
 def read_claims(path) -> list[dict]:
     """The claims file: a list of ``{id, claim, check, args?}``."""
-    claims = yaml.safe_load(open(path, encoding="utf-8"))
-    for c in claims:
-        if c.get("check") not in CHECKS:
-            raise ValueError(f"{path}: claim {c.get('id')}: unknown check {c.get('check')!r}")
+    try:
+        claims = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML: {err}") from None
+    if not isinstance(claims, list):
+        raise InputError(path, "expected a list of claims ({id, claim, check, args?})")
+    for n, c in enumerate(claims, start=1):
+        if not isinstance(c, dict) or c.get("check") not in CHECKS:
+            check = c.get("check") if isinstance(c, dict) else c
+            raise InputError(path, f"unknown check {check!r}; known: {', '.join(CHECKS)}",
+                             where=f"claim {n}", field="check")
     return claims
 
 
@@ -170,8 +392,6 @@ def read_observations(path) -> pd.DataFrame:
 
 def evaluate(claims: list[dict], ev: Evidence) -> pd.DataFrame:
     """One row per claim: ``id, claim, status, evidence, numbers`` (numbers as JSON)."""
-    import json
-
     rows = []
     for c in claims:
         status, evidence, numbers = CHECKS[c["check"]](ev, **(c.get("args") or {}))

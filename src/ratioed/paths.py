@@ -56,3 +56,6 @@ CLAIMS_CSV = TABLES_DIR / "claims.csv"
 CHANGES_CSV = TABLES_DIR / "changes.csv"  # what changed since the last published build
 
 ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"
+COVERAGE_CSV = TABLES_DIR / "coverage.csv"  # first/last post, posts per month, silences > 48 h
+SINCE_HIGHLIGHT_CSV = TABLES_DIR / "since_highlight.csv"  # later posts meeting the definition
+SINCE_HIGHLIGHT_MONTHLY_CSV = TABLES_DIR / "since_highlight_monthly.csv"  # per month, per definition

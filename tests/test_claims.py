@@ -1,0 +1,562 @@
+"""Every branch of every check in ratioed.claims, on small hand-made (MADE-UP) Evidence frames,
+then the verdicts on the made-up 30,000-post archive (tests/made_up_archive.py) and on made-up
+samples with holes and windows.
+
+None of the posts here is real except the highlighted post's id, time and capture counts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from made_up_archive import (
+    HIGHLIGHT_AT,
+    HIGHLIGHT_ID,
+    canonical,
+    made_up_archive,
+    without,
+    write_archive,
+)
+from ratioed import load_archive
+from ratioed.claims import (
+    CHECKS,
+    CONTRADICTED,
+    LEDGER_DEFINITION,
+    NOT_CHECKABLE,
+    SUPPORTED,
+    Completeness,
+    Evidence,
+    declared_flag,
+    download_records,
+    evaluate,
+    later_flagged,
+    read_claims,
+)
+from ratioed.coverage import ACCOUNT_START
+from ratioed.errors import InputError
+from ratioed.paths import CLAIMS_YAML
+from ratioed.ratios import STORY_DEFINITION, add_ratios
+from ratioed.record import provenance
+
+H = HIGHLIGHT_ID
+OBSERVED_AT = "2025-07-13T10:45:00-04:00"
+
+
+# --------------------------------------------------------------------------- made-up frames
+
+
+def post(pid: str, when: str, replies: int, retruths: int, likes: int) -> dict:
+    return {"id": pid, "created_at": pd.Timestamp(when, tz="UTC"), "replies": replies,
+            "retruths": retruths, "likes": likes, "capture": "made-up.csv"}
+
+
+def background(until: str = "2025-10-30") -> list[dict]:
+    """A made-up ordinary post (never ratioed) every 30 days from 10 Feb 2022: no long silence."""
+    times = pd.date_range("2022-02-10", until, freq="30D", tz="UTC")
+    return [post(f"9{i:05d}", str(t.tz_localize(None)), 10, 50, 100) for i, t in enumerate(times)]
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["id", "created_at", "replies", "retruths", "likes", "capture"])
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    df = df.astype({"replies": "int64", "retruths": "int64", "likes": "int64"})
+    return add_ratios(df.sort_values("created_at", kind="stable").reset_index(drop=True))
+
+
+def highlight(replies=19954, retruths=6644, likes=18687) -> dict:
+    return post(H, str(HIGHLIGHT_AT.tz_localize(None)), replies, retruths, likes)
+
+
+def obs(replies=36000, retruths=11000, likes=32000, when=OBSERVED_AT, pid=H) -> pd.DataFrame:
+    return pd.DataFrame([{"post_id": pid, "observed_at": pd.Timestamp(when), "replies": replies,
+                          "retruths": retruths, "likes": likes, "source": "made up"}])
+
+
+NO_OBS = obs().iloc[0:0]
+
+
+def evidence(rows, observations=NO_OBS, complete=True, windowed=False, extra_times=()):
+    posts = frame(rows)
+    times = pd.concat([posts["created_at"], pd.Series(pd.to_datetime(list(extra_times), utc=True),
+                                                      dtype="datetime64[ns, UTC]")],
+                      ignore_index=True)
+    comp = Completeness(times, windowed, "download record: made up" if complete else None,
+                        "made-up.csv has no download record")
+    return Evidence(posts=posts, observations=observations, completeness=comp, highlight_id=H)
+
+
+def verdict(name, ev, **args):
+    return CHECKS[name](ev, **args)
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def test_complete_when_all_conditions_hold():
+    ev = evidence(background() + [highlight()])
+    assert ev.completeness.failures(ACCOUNT_START) == []
+    table = ev.completeness.conditions(ACCOUNT_START)
+    assert table["holds"].all() and table["detail"].iloc[2].startswith("no silence longer than 90")
+    assert ev.completeness.describe(ACCOUNT_START).startswith("complete (download record")
+
+
+def test_each_failed_condition_is_named():
+    rows = [r for r in background() if not "2023-01-01" < str(r["created_at"]) < "2024-06-01"]
+    ev = evidence(rows + [highlight()], complete=False, windowed=True)
+    failed = ev.completeness.failures(ACCOUNT_START)
+    assert failed[0] == "a date window was applied"
+    assert failed[1].startswith("the provenance does not show whole published files: "
+                                "made-up.csv has no download record")
+    assert "longer than 90 days" in failed[2] and "Dec 2022" in failed[2]
+    assert ev.completeness.describe(ACCOUNT_START).startswith("not shown to be complete: a date")
+
+
+def test_late_start_is_a_silence_from_the_account_start():
+    rows = [r for r in background() if str(r["created_at"]) > "2024"]
+    failed = evidence(rows).completeness.failures(ACCOUNT_START)
+    assert len(failed) == 1 and "from 01 Feb 2022 to" in failed[0]
+
+
+def test_no_posts_and_span_after_last_post():
+    comp = Completeness(pd.Series([], dtype="datetime64[ns, UTC]"), False, "made up")
+    assert comp.last_post is None
+    assert comp.failures(ACCOUNT_START) == ["there are no posts"]
+    comp = evidence(background("2024-01-01")).completeness
+    failed = comp.failures(pd.Timestamp("2025-01-01", tz="UTC"))
+    assert failed and "after the last post" in failed[0]
+
+
+def test_a_silence_under_the_threshold_is_accepted():
+    """The made-up account is quiet for 80 days (under 90): still complete."""
+    rows = [r for r in background() if not "2022-03-01" < str(r["created_at"]) < "2022-05-01"]
+    assert evidence(rows).completeness.failures(ACCOUNT_START) == []
+
+
+def test_download_records(tmp_path):
+    f = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
+    from ratioed.files import sha256_file
+    good = {"source": str(f), "sha256": sha256_file(f)}
+    records, problems = download_records([good])
+    assert problems == [] and records[0]["url"] == "https://example.invalid/truth_archive.csv"
+    assert download_records([]) == ([], ["no source is listed in the provenance"])
+    other = write_archive(made_up_archive(n_posts=200), tmp_path / "b.csv", record=False)
+    _, problems = download_records([{"source": str(other), "sha256": sha256_file(other)}])
+    assert problems == ["b.csv has no download record beside it (b.csv.provenance.json)"]
+    _, problems = download_records([{**good, "sha256": "0" * 64}])
+    assert "describes other bytes" in problems[0]
+    (tmp_path / "a.csv.provenance.json").write_text("{not json")
+    _, problems = download_records([good])
+    assert problems == ["a.csv: its download record is unreadable (JSONDecodeError)"]
+    (tmp_path / "a.csv.provenance.json").write_text(json.dumps({"sha256": good["sha256"]}))
+    assert "unreadable (KeyError)" in download_records([good])[1][0]
+
+
+def test_every_source_needs_a_record(tmp_path):
+    """A downloaded snapshot plus a backfill without a record: not whole published files."""
+    from ratioed.files import sha256_file
+    a = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
+    b = write_archive(made_up_archive(n_posts=100), tmp_path / "b.csv", record=False)
+    sources = [{"source": str(p), "sha256": sha256_file(p)} for p in (a, b)]
+    records, problems = download_records(sources)
+    assert [r["file"] for r in records] == ["a.csv"] and len(problems) == 1
+    comp = Completeness.from_provenance(pd.Series(pd.to_datetime(["2025-01-01"], utc=True)),
+                                        False, sources)
+    assert comp.whole_files is None and comp.whole_files_problem.startswith("b.csv has no")
+
+
+@pytest.mark.parametrize("value,expected", [
+    (True, True), (False, False), ("True", True), ("false", False), ("False", False),
+    ("yes", True), ("0", False), ("", False), (None, False)])
+def test_declared_flag_reads_make_strings(value, expected):
+    assert declared_flag(value) is expected
+
+
+def test_declared_flag_refuses_anything_else():
+    with pytest.raises(InputError, match="declared_complete.*'maybe' is not true or false"):
+        declared_flag("maybe")
+
+
+def test_from_provenance_record_declaration_or_neither(tmp_path):
+    times = pd.Series(pd.to_datetime(["2025-01-01"], utc=True))
+    f = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
+    src = [{"source": str(f), "sha256": json.loads(
+        (tmp_path / "a.csv.provenance.json").read_text())["sha256"]}]
+    comp = Completeness.from_provenance(times, False, src)
+    assert comp.whole_files.startswith("download record: a.csv downloaded from https://")
+    bare = [{"source": str(tmp_path / "x.csv"), "sha256": "x"}]
+    declared = Completeness.from_provenance(times, False, bare, declared_complete=True)
+    assert declared.whole_files.startswith("declared complete by the build") and declared.declared
+    assert "x.csv has no download record" in declared.whole_files_problem
+    assert not comp.declared
+    neither = Completeness.from_provenance(times, False, bare)
+    assert neither.whole_files is None and "x.csv has no download record" in neither.whole_files_problem
+
+
+# --------------------------------------------------------------------------- C1 highlight_ratioed
+
+
+def test_highlight_ratioed_supported_contradicted_absent():
+    status, text, nums = verdict("highlight_ratioed", evidence([highlight()]))
+    assert status == SUPPORTED and nums == {"replies": 19954, "retruths": 6644, "likes": 18687}
+    assert "the story's definition (replies > likes and replies > re-truths): yes" in text
+    # ratioed under "likes" (replies > likes) but not under the story's "both": contradicted
+    status, text, _ = verdict("highlight_ratioed", evidence([highlight(retruths=30000)]))
+    assert status == CONTRADICTED and text.endswith(": no")
+    status, text, nums = verdict("highlight_ratioed", evidence(background()))
+    assert status == NOT_CHECKABLE and nums == {} and f"post {H} is not in the input" in text
+
+
+def test_empty_input_says_no_posts():
+    status, text, _ = verdict("highlight_ratioed", evidence([]))
+    assert status == NOT_CHECKABLE and text.endswith("is not in the input (no posts)")
+    status, text, nums = verdict("only_one", evidence([]))
+    assert status == NOT_CHECKABLE and nums["failed_conditions"] == ["there are no posts"]
+
+
+def test_highlight_tie_is_not_ratioed():
+    assert verdict("highlight_ratioed", evidence([highlight(likes=19954)]))[0] == CONTRADICTED
+
+
+def test_ledger_uses_the_story_definition():
+    assert LEDGER_DEFINITION == STORY_DEFINITION == "both"
+    assert "definition" not in Evidence.__dataclass_fields__  # no way to mix definitions
+
+
+# --------------------------------------------------------------------------- C2 observation_agrees
+
+
+def test_observation_supported_and_higher():
+    status, text, nums = verdict("observation_agrees", evidence([highlight()], obs()),
+                                 observed_at=OBSERVED_AT)
+    assert status == SUPPORTED
+    assert nums["observed"] == {"replies": 36000, "retruths": 11000, "likes": 32000}
+    assert nums["observed_ratioed"] and nums["archive_ratioed"]
+    assert "13 Jul 2025 10:45 EDT" in text and "higher on every count" in text
+
+
+def test_observation_absent_for_post_or_time():
+    ev = evidence([highlight()], obs(pid="1"))
+    assert verdict("observation_agrees", ev)[0] == NOT_CHECKABLE
+    status, text, _ = verdict("observation_agrees", evidence([highlight()], obs()),
+                              observed_at="2025-07-14T00:00:00Z")
+    assert status == NOT_CHECKABLE and text.startswith("no observation of post")
+
+
+def test_observation_without_the_post_in_the_input():
+    status, text, _ = verdict("observation_agrees", evidence(background(), obs()))
+    assert status == NOT_CHECKABLE and "is not in the input" in text
+
+
+def test_observation_lower_than_the_archive():
+    status, text, _ = verdict("observation_agrees", evidence([highlight()], obs(18000, 6000, 17000)))
+    assert status == SUPPORTED and "below the archive's: check the times" in text
+
+
+def test_observation_on_a_tie_is_not_ratioed():
+    status, text, nums = verdict("observation_agrees", evidence([highlight()], obs(32000, 11000, 32000)))
+    assert status == CONTRADICTED and nums["observed_ratioed"] is False
+    assert "reading no, archive yes" in text
+
+
+def test_observation_with_archive_not_ratioed_and_zero_likes():
+    ev = evidence([highlight(likes=0, retruths=0)], obs())
+    status, _, nums = verdict("observation_agrees", ev)
+    assert status == CONTRADICTED and nums["archive_ratioed"] is False
+    assert nums["archive_reply_like_ratio"] is None
+
+
+# --------------------------------------------------------------------------- C3 post_count_since
+
+
+def test_post_count_supported_by_count_whatever_the_coverage():
+    ev = evidence([highlight()], complete=False, windowed=True,
+                  extra_times=pd.date_range("2023-01-01", periods=1001, freq="h"))
+    status, text, nums = verdict("post_count_since", ev, since="2022-01-01", more_than=1000)
+    assert status == SUPPORTED and nums["posts"] == 1002 and "more than 1,000" in text
+
+
+def test_post_count_since_accepts_a_time_with_a_zone():
+    ev = evidence(background())
+    nums = verdict("post_count_since", ev, since="2025-01-01T00:00:00-05:00", more_than=5)[2]
+    assert nums["posts"] == sum(str(r["created_at"]) >= "2025-01-01 05:00" for r in background())
+
+
+def test_post_count_contradicted_on_complete_input():
+    status, text, nums = verdict("post_count_since", evidence(background()), more_than=1000)
+    assert status == CONTRADICTED and nums["failed_conditions"] == []
+    assert text.startswith(f"only {len(background())} posts since 2022-01-01 in the full archive")
+
+
+@pytest.mark.parametrize("complete,windowed,named", [
+    (False, False, "does not show whole published files"),
+    (True, True, "a date window was applied"),
+])
+def test_post_count_not_checkable_names_the_condition(complete, windowed, named):
+    status, text, nums = verdict("post_count_since", evidence(background(), complete=complete,
+                                                              windowed=windowed))
+    assert status == NOT_CHECKABLE and named in text and len(nums["failed_conditions"]) == 1
+
+
+# --------------------------------------------------------------------------- C4 only_one
+
+
+def test_only_one_supported_on_complete_input():
+    status, text, nums = verdict("only_one", evidence(background() + [highlight()]))
+    assert status == SUPPORTED and nums["ids"] == [H] and "; the input is complete" in text
+
+
+def test_second_ratioed_post_contradicts_whatever_the_coverage():
+    rows = [highlight(), post("2", "2023-05-01", 500, 100, 100)]
+    status, text, nums = verdict("only_one", evidence(rows, complete=False, windowed=True))
+    assert status == CONTRADICTED and nums["flagged"] == 2 and "a second ratioed post" in text
+
+
+def test_only_one_zero_or_another_post_on_complete_input():
+    status, text, _ = verdict("only_one", evidence(background()))
+    assert status == CONTRADICTED and text.startswith("0 of")
+    rows = background() + [post("2", "2023-05-01", 500, 100, 100)]
+    status, text, _ = verdict("only_one", evidence(rows))
+    assert status == CONTRADICTED and "(not the highlighted post)" in text
+
+
+@pytest.mark.parametrize("complete,windowed", [(False, False), (True, True)])
+def test_only_one_not_checkable_on_incomplete_input(complete, windowed):
+    rows = background() + [highlight()]
+    status, text, _ = verdict("only_one", evidence(rows, complete=complete, windowed=windowed))
+    assert status == NOT_CHECKABLE and "the claim is about the full archive" in text
+
+
+def test_only_one_lists_at_most_five_ids():
+    rows = [post(str(i), f"2023-0{i}-01", 500, 100, 100) for i in range(1, 8)]
+    text = verdict("only_one", evidence(rows))[1]
+    assert "1, 2, 3, 4, 5 and 2 more" in text
+
+
+# --------------------------------------------------------------------------- C5 first_time
+
+
+def test_first_time_all_branches():
+    assert verdict("first_time", evidence(background()))[0] == NOT_CHECKABLE  # absent
+    earlier = background() + [highlight(), post("2", "2023-05-01", 500, 100, 100)]
+    status, text, nums = verdict("first_time", evidence(earlier, complete=False))
+    assert status == CONTRADICTED and nums["ids"] == ["2"]  # whatever the coverage
+    status, text, _ = verdict("first_time", evidence(background() + [highlight()]))
+    assert status == SUPPORTED and "no earlier post is ratioed" in text
+    status, text, nums = verdict("first_time", evidence(background() + [highlight()],
+                                                        complete=False))
+    assert status == NOT_CHECKABLE and "every earlier post" in text
+    assert nums["failed_conditions"][0].startswith("the provenance does not show")
+
+
+def test_first_time_ignores_later_ratioed_posts_and_later_holes():
+    rows = [r for r in background() if str(r["created_at"]) < "2025-07-12"]
+    rows += [highlight(), post("2", "2025-07-20", 500, 100, 100)]
+    assert verdict("first_time", evidence(rows))[0] == SUPPORTED
+
+
+# --------------------------------------------------------------------------- C6 not_again
+
+
+def test_not_again_all_branches():
+    assert verdict("not_again", evidence(background()))[0] == NOT_CHECKABLE  # absent
+    later = background() + [highlight(), post("2", "2025-09-01", 500, 100, 100)]
+    status, text, nums = verdict("not_again", evidence(later, complete=False, windowed=True))
+    assert status == CONTRADICTED and nums["ids"] == ["2"]
+    status, text, nums = verdict("not_again", evidence(background() + [highlight()]))
+    assert status == SUPPORTED and "to the last post in the input (" in text
+    assert nums["last_post"].startswith("2025-10")
+    status, text, nums = verdict("not_again", evidence(background() + [highlight()],
+                                                       windowed=True))
+    assert status == NOT_CHECKABLE and nums["failed_conditions"] == ["a date window was applied"]
+
+
+def test_not_again_hole_after_the_highlight():
+    rows = [r for r in background() if not "2025-07-13" < str(r["created_at"]) < "2025-10-29"]
+    rows += [highlight(), post("3", "2025-10-30", 10, 50, 100)]
+    status, text, _ = verdict("not_again", evidence(rows))
+    assert status == NOT_CHECKABLE and "longer than 90 days" in text
+
+
+def test_later_flagged_uses_the_chosen_definition():
+    rows = [highlight(), post("2", "2025-08-01", 60, 50, 100), post("3", "2025-06-01", 500, 1, 1)]
+    posts = frame(rows)
+    assert later_flagged(posts, HIGHLIGHT_AT, "both")["id"].tolist() == []
+    assert later_flagged(posts, HIGHLIGHT_AT, "retruths")["id"].tolist() == ["2"]
+
+
+# --------------------------------------------------------------------------- claims file
+
+
+def test_read_claims_and_evaluate():
+    claims = read_claims(CLAIMS_YAML)
+    assert [c["id"] for c in claims] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    out = evaluate(claims, evidence(background() + [highlight()], obs()))
+    assert out.set_index("id")["status"].to_dict() == {
+        "C1": SUPPORTED, "C2": SUPPORTED, "C3": CONTRADICTED, "C4": SUPPORTED,
+        "C5": SUPPORTED, "C6": SUPPORTED}
+    assert json.loads(out.set_index("id").loc["C4", "numbers"])["ids"] == [H]
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("- id: C1\n  claim: x\n  check: nope\n", "claim 1, field 'check': unknown check 'nope'"),
+    ("- just a string\n", "unknown check 'just a string'"),
+    ("id: C1\n", "expected a list of claims"),
+    ("- claim: a: b\n", "not valid YAML"),
+])
+def test_read_claims_refuses_bad_files(tmp_path, text, problem):
+    path = tmp_path / "claims.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=problem):
+        read_claims(path)
+
+
+# --------------------------------------------------------------------------- made-up archive
+
+
+@pytest.fixture(scope="module")
+def claims():
+    return read_claims(CLAIMS_YAML)
+
+
+def archive_verdicts(archive: pd.DataFrame, claims, complete=True, windowed=False) -> dict:
+    posts = add_ratios(canonical(archive))
+    times = posts["created_at"]
+    posts = posts.loc[(posts[["replies", "retruths", "likes"]] > 0).any(axis=1)]
+    comp = Completeness(times, windowed, "download record: made up" if complete else None)
+    ev = Evidence(posts=posts, observations=obs(), completeness=comp, highlight_id=H)
+    return evaluate(claims, ev).set_index("id")["status"].to_dict()
+
+
+def test_made_up_archive_is_what_it_says():
+    a = made_up_archive()
+    assert len(a) == 30_000 and a["id"].is_unique
+    posts = add_ratios(canonical(a))
+    assert posts["ratioed_both"].sum() == 1 and posts["ratioed_retruths"].sum() == 13
+    assert Completeness(posts["created_at"], False, "made up").failures(ACCOUNT_START) == []
+
+
+def test_made_up_archive_one_ratioed(claims):
+    assert archive_verdicts(made_up_archive(), claims) == {
+        "C1": SUPPORTED, "C2": SUPPORTED, "C3": SUPPORTED, "C4": SUPPORTED, "C5": SUPPORTED,
+        "C6": SUPPORTED}
+
+
+def test_made_up_archive_several_ratioed(claims):
+    v = archive_verdicts(made_up_archive(["2023-03-01 12:00", "2025-09-01 12:00"]), claims)
+    assert (v["C4"], v["C5"], v["C6"]) == (CONTRADICTED, CONTRADICTED, CONTRADICTED)
+    v = archive_verdicts(made_up_archive(["2025-09-01 12:00"]), claims)
+    assert (v["C4"], v["C5"], v["C6"]) == (CONTRADICTED, SUPPORTED, CONTRADICTED)
+
+
+def test_made_up_archive_zero_ratioed(claims):
+    v = archive_verdicts(made_up_archive(highlight=False), claims)
+    assert v == {"C1": NOT_CHECKABLE, "C2": NOT_CHECKABLE, "C3": SUPPORTED, "C4": CONTRADICTED,
+                 "C5": NOT_CHECKABLE, "C6": NOT_CHECKABLE}
+
+
+@pytest.mark.parametrize("start,end", [
+    ("2022-06-01", "2025-06-01"),  # a multi-year hole before the highlight
+    ("2022-02-15", "2022-09-30"),  # the spring quiet spell stretched past 90 days
+    ("2024-01-01", "2024-04-15"),  # a scraper outage of 105 days
+])
+def test_a_hole_never_supports_a_universal_claim_it_spans(claims, start, end):
+    v = archive_verdicts(without(made_up_archive(), start, end), claims)
+    assert v["C4"] == v["C5"] == NOT_CHECKABLE
+    assert v["C6"] == SUPPORTED  # its span (since the highlight) has no hole
+
+
+def test_a_hole_after_the_highlight_blocks_not_again(claims):
+    v = archive_verdicts(without(made_up_archive(), "2025-07-13", "2025-10-30"), claims)
+    assert v["C6"] == NOT_CHECKABLE and v["C5"] == SUPPORTED
+
+
+def test_a_small_sample_with_a_multi_year_hole(claims):
+    """The issue's case: a few early-2022 posts and a few from years later."""
+    a = made_up_archive()
+    sample = pd.concat([a.head(40), a.loc[a["created_at"] > "2025-07-01"].head(60)])
+    v = archive_verdicts(sample, claims)
+    assert SUPPORTED not in (v["C4"], v["C5"]) and v["C3"] == NOT_CHECKABLE
+
+
+@pytest.mark.parametrize("complete,windowed", [(True, True), (False, False)])
+def test_window_or_no_provenance_never_supports(claims, complete, windowed):
+    v = archive_verdicts(made_up_archive(), claims, complete=complete, windowed=windowed)
+    assert v["C4"] == v["C5"] == v["C6"] == NOT_CHECKABLE
+
+
+def test_through_the_loader_and_provenance(tmp_path, claims):
+    """The made-up archive written as a CSV with a download record, loaded as the build loads
+    it: the provenance shows a whole published file; without the record it does not."""
+    a = made_up_archive(n_posts=3000)
+    for record in (True, False):
+        path = write_archive(a, tmp_path / f"archive_{record}.csv", record=record)
+        archive = load_archive([path], content=False)
+        sources = provenance(archive, {})["sources"]
+        comp = Completeness.from_provenance(archive.posts["created_at"], False, sources)
+        assert (comp.whole_files is not None) is record
+        assert (comp.failures(ACCOUNT_START) == []) is record
+
+
+# --------------------------------------------------------------------------- through the build
+
+
+@pytest.mark.slow
+def test_build_on_made_up_complete_archive_with_an_early_highlight(tmp_path):
+    """`ratioed report` on the made-up archive (with a made-up download record beside it), the
+    highlight moved to an early made-up ratioed post: the later ratioed posts are exactly the
+    rows of since_highlight.csv, and the verdicts follow."""
+    import os
+    import subprocess
+    import sys
+
+    from scratch import scratch_project
+
+    root = paths_root()
+    project = scratch_project(tmp_path / "p", root)
+    archive = made_up_archive(["2023-03-01 12:00", "2025-09-01 12:00"])
+    early = archive.loc[archive["created_at"] == pd.Timestamp("2023-03-01 12:00", tz="UTC"), "id"]
+    later = archive.loc[archive["created_at"] == pd.Timestamp("2025-09-01 12:00", tz="UTC"), "id"]
+    source = write_archive(archive, tmp_path / "truth_archive_made_up.csv")
+    env = {**os.environ, "RATIOED_ROOT": str(project)}
+    res = subprocess.run([sys.executable, "-m", "ratioed", "report", str(source), "--set",
+                          f"highlight_id={early.iloc[0]}"], cwd=project, env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    tables = project / "reports" / "tables"
+    since = pd.read_csv(tables / "since_highlight.csv", dtype={"id": str})
+    assert since["id"].tolist() == [H, later.iloc[0]]
+    verdicts = pd.read_csv(tables / "claims.csv", dtype=str).set_index("id")
+    assert verdicts["status"].to_dict() == {
+        "C1": SUPPORTED, "C2": NOT_CHECKABLE,  # the observation is of the story's post
+        "C3": SUPPORTED, "C4": CONTRADICTED, "C5": SUPPORTED, "C6": CONTRADICTED}
+    assert "download record: truth_archive_made_up.csv" in verdicts.loc["C5", "evidence"]
+    coverage = pd.read_csv(tables / "coverage.csv")
+    assert coverage.loc[coverage["kind"] == "silence", "hours"].round().tolist() == [73 * 24 + 1]
+    monthly = pd.read_csv(tables / "since_highlight_monthly.csv")
+    assert monthly["ratioed_both"].sum() == 2 and monthly["month"].iloc[0].startswith("2023-03")
+
+
+def paths_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(start_day=st.integers(0, 1330), length=st.integers(91, 1400))
+def test_any_hole_over_90_days_before_the_highlight_blocks_support(start_day, length):
+    """Property: cut any stretch longer than 90 days out of a complete made-up input, anywhere
+    before the highlighted post: "only one" and "the first time" are never supported."""
+    lo = ACCOUNT_START + pd.Timedelta(days=start_day)
+    hi = min(lo + pd.Timedelta(days=length), HIGHLIGHT_AT - pd.Timedelta(days=1))
+    if hi - lo <= pd.Timedelta(days=90):
+        return
+    rows = [r for r in background() if not lo <= r["created_at"] <= hi] + [highlight()]
+    ev = evidence(rows)
+    assert verdict("only_one", ev)[0] == NOT_CHECKABLE
+    assert verdict("first_time", ev)[0] == NOT_CHECKABLE
