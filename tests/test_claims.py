@@ -137,31 +137,36 @@ def test_a_silence_under_the_threshold_is_accepted():
     assert evidence(rows).completeness.failures(ACCOUNT_START) == []
 
 
+def entry(path):
+    """A provenance entry for ``path`` as ratioed.record.provenance writes it."""
+    from ratioed.files import sha256_file
+    from ratioed.record import download_record
+    return {"source": str(path), "sha256": sha256_file(path), "download_record": download_record(path)}
+
+
 def test_download_records(tmp_path):
     f = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
-    from ratioed.files import sha256_file
-    good = {"source": str(f), "sha256": sha256_file(f)}
+    good = entry(f)
     records, problems = download_records([good])
     assert problems == [] and records[0]["url"] == "https://example.invalid/truth_archive.csv"
     assert download_records([]) == ([], ["no source is listed in the provenance"])
     other = write_archive(made_up_archive(n_posts=200), tmp_path / "b.csv", record=False)
-    _, problems = download_records([{"source": str(other), "sha256": sha256_file(other)}])
+    _, problems = download_records([entry(other)])
     assert problems == ["b.csv has no download record beside it (b.csv.provenance.json)"]
     _, problems = download_records([{**good, "sha256": "0" * 64}])
     assert "describes other bytes" in problems[0]
     (tmp_path / "a.csv.provenance.json").write_text("{not json")
-    _, problems = download_records([good])
+    _, problems = download_records([entry(f)])
     assert problems == ["a.csv: its download record is unreadable (JSONDecodeError)"]
     (tmp_path / "a.csv.provenance.json").write_text(json.dumps({"sha256": good["sha256"]}))
-    assert "unreadable (KeyError)" in download_records([good])[1][0]
+    assert "unreadable (no url or sha256)" in download_records([entry(f)])[1][0]
 
 
 def test_every_source_needs_a_record(tmp_path):
     """A downloaded snapshot plus a backfill without a record: not whole published files."""
-    from ratioed.files import sha256_file
     a = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
     b = write_archive(made_up_archive(n_posts=100), tmp_path / "b.csv", record=False)
-    sources = [{"source": str(p), "sha256": sha256_file(p)} for p in (a, b)]
+    sources = [entry(p) for p in (a, b)]
     records, problems = download_records(sources)
     assert [r["file"] for r in records] == ["a.csv"] and len(problems) == 1
     comp = Completeness.from_provenance(pd.Series(pd.to_datetime(["2025-01-01"], utc=True)),
@@ -184,8 +189,7 @@ def test_declared_flag_refuses_anything_else():
 def test_from_provenance_record_declaration_or_neither(tmp_path):
     times = pd.Series(pd.to_datetime(["2025-01-01"], utc=True))
     f = write_archive(made_up_archive(n_posts=200), tmp_path / "a.csv")
-    src = [{"source": str(f), "sha256": json.loads(
-        (tmp_path / "a.csv.provenance.json").read_text())["sha256"]}]
+    src = [entry(f)]
     comp = Completeness.from_provenance(times, False, src)
     assert comp.whole_files.startswith("download record: a.csv downloaded from https://")
     bare = [{"source": str(tmp_path / "x.csv"), "sha256": "x"}]

@@ -54,32 +54,31 @@ COUNTS = ("replies", "retruths", "likes")
 
 
 def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
-    """The download records of ``sources`` (provenance entries: ``source`` path and ``sha256``).
+    """The download records of ``sources`` (provenance entries, :func:`ratioed.record.provenance`:
+    ``source``, ``sha256`` and ``download_record``, the ``<file>.provenance.json`` read beside it).
 
-    Returns ``(records, problems)``: one record per source that has a ``<file>.provenance.json``
-    beside it naming a URL and the same sha256 as the file loaded; one sentence per source that
-    has none, or whose record is unreadable or describes other bytes.
+    Returns ``(records, problems)``: one record per source whose download record names a URL and
+    the same sha256 as the file loaded; one sentence per source that has none, or whose record is
+    unreadable or describes other bytes.
     """
     records, problems = [], []
     if not sources:
         problems.append("no source is listed in the provenance")
     for s in sources:
-        path = Path(s["source"])
-        sidecar = path.with_name(path.name + ".provenance.json")
-        if not sidecar.exists():
-            problems.append(f"{path.name} has no download record beside it ({sidecar.name})")
+        name = Path(s["source"]).name
+        rec = s.get("download_record")
+        if not rec:
+            problems.append(f"{name} has no download record beside it ({name}.provenance.json)")
             continue
-        try:
-            rec = json.loads(sidecar.read_text(encoding="utf-8"))
-            url, sha = rec["url"], rec["sha256"]
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            problems.append(f"{path.name}: its download record is unreadable ({type(err).__name__})")
+        if rec.get("error") or not rec.get("url") or not rec.get("sha256"):
+            why = rec.get("error") or "no url or sha256"
+            problems.append(f"{name}: its download record is unreadable ({why})")
             continue
-        if sha != s.get("sha256"):
-            problems.append(f"{path.name}: its download record describes other bytes "
+        if rec["sha256"] != s.get("sha256"):
+            problems.append(f"{name}: its download record describes other bytes "
                             "(sha256 differs: the file changed since it was downloaded)")
             continue
-        records.append({"file": path.name, "url": url, "retrieved_at": rec.get("retrieved_at")})
+        records.append({"file": name, "url": rec["url"], "retrieved_at": rec.get("retrieved_at")})
     return records, problems
 
 

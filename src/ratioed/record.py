@@ -38,13 +38,21 @@ def publishable_path(path: str | Path) -> str:
         return path.name
 
 
-def _sidecar(path: str) -> dict:
-    """The download record beside a source (``<file>.provenance.json``), or {}."""
+def download_record(path: str | Path) -> dict | None:
+    """The download record beside a source (``<file>.provenance.json``, written by ``make
+    download``) as published in the provenance: ``file``, ``url``, ``sha256``, ``retrieved_at``;
+    ``{"file", "error"}`` when it is unreadable; None when there is none."""
     side = Path(str(path) + ".provenance.json")
+    if not side.exists():
+        return None
     try:
-        return json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        rec = json.loads(side.read_text(encoding="utf-8"))
+        if not isinstance(rec, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as err:
+        return {"file": publishable_path(side), "error": type(err).__name__}
+    return {"file": publishable_path(side), "url": rec.get("url"), "sha256": rec.get("sha256"),
+            "retrieved_at": rec.get("retrieved_at")}
 
 
 def _lock_sha256() -> str | None:
@@ -61,7 +69,7 @@ def provenance(archive, params: dict) -> dict:
     version, the git commit and the lock file's sha256. Deterministic: no wall-clock time."""
     caps = []
     for c in sorted(archive.captures, key=lambda c: c.rank):
-        side = _sidecar(c.path)
+        record = download_record(c.path)
         caps.append({
             "source": publishable_path(c.path), "layout": c.layout, "sha256": c.sha256,
             "bytes": c.bytes, "rows": c.rows,
@@ -69,7 +77,8 @@ def provenance(archive, params: dict) -> dict:
             "last_post": c.last_post.isoformat() if c.last_post is not None else None,
             "captured_at": c.captured_at.isoformat() if c.captured_at is not None else None,
             "capture_rank": c.rank,
-            "url": side.get("url"), "retrieved_at": side.get("retrieved_at"),
+            "url": (record or {}).get("url"), "retrieved_at": (record or {}).get("retrieved_at"),
+            "download_record": record,
         })
     shown = dict(params)
     shown["sources"] = [publishable_path(s) for s in params.get("sources") or []]
