@@ -45,3 +45,73 @@ def flag_parquet(path, memory_limit: str = "1GB", threads: int = 2) -> dict:
         return out
     finally:
         con.close()
+
+
+# The loader's checks (ratioed.load), as SQL over every row: ids digits, times parseable,
+# counts non-negative integers. Field name as the part names it -> (check, problem).
+def _checks(columns: dict[str, str]) -> dict[str, tuple[str, str]]:
+    def q(name):
+        return '"' + name.replace('"', '""') + '"'
+
+    out = {columns["id"]: (f"regexp_full_match(trim({q(columns['id'])}::VARCHAR), '[0-9]{{1,20}}')",
+                           "id is not a string of digits"),
+           columns["created_at"]: (f"TRY_CAST({q(columns['created_at'])} AS TIMESTAMPTZ) IS NOT NULL",
+                                   "unparseable time")}
+    for canon in ("replies", "retruths", "likes"):
+        c = q(columns[canon])
+        out[columns[canon]] = (f"(TRY_CAST({c} AS BIGINT) >= 0 AND "
+                               f"TRY_CAST({c} AS DOUBLE) = TRY_CAST({c} AS BIGINT))",
+                               "count is not a non-negative integer")
+    return out
+
+
+def flag_parts(parts: list[str], columns: dict[str, str], definition: str, *, fs=None,
+               memory_limit: str = "1GB", threads: int = 2):
+    """Flag Parquet ``parts`` (one table in pieces) in DuckDB: validate, count, select.
+
+    ``columns`` maps ``id``, ``created_at``, ``replies``, ``retruths``, ``likes`` to the parts'
+    column names. Two scans: one validates every row and counts the posts flagged under each
+    definition of :data:`RULES`; one returns the rows flagged under ``definition``. Returns
+    ``(arrow table of id (string), created_at (as stored), replies, retruths, likes; totals;
+    rows read)``. A bad value raises :class:`ratioed.errors.InputError` naming the part, the
+    row (1-based) and the field.
+    """
+    import duckdb
+
+    from .errors import InputError
+
+    flags = sql_flags()
+    checks = _checks(columns)
+    ok = " AND ".join(f"coalesce({check}, false)" for check, _ in checks.values())
+    files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts) + "]"
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if fs is not None:
+            con.register_filesystem(fs)
+        src = f"read_parquet({files}, filename = true, file_row_number = true)"
+        typed = ", ".join(f'TRY_CAST("{columns[c]}" AS BIGINT) AS {c}'
+                          for c in ("replies", "retruths", "likes"))
+        con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {src}")
+        con.execute(f'CREATE TEMP VIEW posts AS SELECT trim("{columns["id"]}"::VARCHAR) AS id, '
+                    f'"{columns["created_at"]}" AS created_at, {typed}, ({ok}) AS ok FROM raw')
+        counts = ", ".join(f"count_if({expr})" for expr in flags.values())
+        rows, bad, *flagged = con.sql(
+            f"SELECT count(*), count_if(NOT ok), {counts} FROM posts").fetchall()[0]
+        if bad:
+            when = " ".join(f"WHEN NOT coalesce({check}, false) THEN '{name}'"
+                            for name, (check, _) in checks.items())
+            part, row, field = con.sql(
+                f"SELECT filename, file_row_number + 1, CASE {when} END FROM raw "
+                f"WHERE NOT ({ok}) ORDER BY filename, file_row_number LIMIT 1").fetchall()[0]
+            value = con.sql(f'SELECT "{field}"::VARCHAR FROM raw WHERE filename = $part AND '
+                            f'file_row_number = $row',
+                            params={"part": part, "row": row - 1}).fetchall()[0][0]
+            more = f" ({bad - 1:,} more row(s) like it)" if bad > 1 else ""
+            problem = dict(checks.items())[field][1]
+            raise InputError(part, f"{problem}: {value!r}{more}", where=f"row {row}", field=field)
+        table = con.sql(f"SELECT id, created_at, replies, retruths, likes FROM posts "
+                        f"WHERE {flags[definition]}").to_arrow_table()
+        return table, dict(zip(flags, map(int, flagged), strict=True)), int(rows)
+    finally:
+        con.close()
