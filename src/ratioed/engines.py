@@ -57,6 +57,8 @@ COUNTS = ("replies", "retruths", "likes")
 OUTPUT_COLUMNS = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
                   "reply_retruth_ratio"]
 FLAG_COLUMNS = [f"ratioed_{d}" for d in RULES]
+# LocalCluster options: no dashboard, and its HTTP endpoint on a free port (not 8787)
+QUIET_CLUSTER = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False}}
 
 
 @dataclass
@@ -281,7 +283,7 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None, silence_logs=40)
+                               processes=True, silence_logs=40, **QUIET_CLUSTER)
     try:
         try:
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
