@@ -290,8 +290,11 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
         except OSError as err:
             raise InputError(scheduler, f"cannot reach the Dask scheduler: {err}") from None
         with client:
-            if not client.scheduler_info()["workers"]:
+            try:
                 client.wait_for_workers(1, timeout=30)
+            except TimeoutError:
+                raise InputError(scheduler, "the Dask scheduler has no workers (none joined "
+                                            "within 30 s)") from None
             workers = len(client.scheduler_info()["workers"])
             note = f"dask: {len(parts):,} partitions on {workers} workers"
             if log is not None:
