@@ -263,11 +263,11 @@ def _run_duckdb(parts, fs, columns, definition, memory_limit):
     from .load import _counter, _times
     from .outofcore import flag_parts
 
-    names = {tuple(sorted(c.items())) for c in columns.values()}
+    names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
     if len(names) > 1:
         raise InputError(parts[0], "parts name their columns differently (archive names in "
                                    "some, ratioed's in others); the duckdb engine needs one naming")
-    raw, totals, posts = flag_parts(parts, next(iter(columns.values())), definition, fs=fs,
+    raw, totals, posts = flag_parts(parts, columns[parts[0]], definition, fs=fs,
                                     memory_limit=memory_limit)
     # the loader's time parsing, on the flagged rows only (every row's time was checked in SQL)
     raw = raw.set_column(1, "created_at", _times(raw.column("created_at").combine_chunks(),
