@@ -62,7 +62,7 @@ def vmhwm_mb():
 if __name__ == '__main__':
     t = time.perf_counter()
     cluster = LocalCluster(n_workers=@WORKERS@, threads_per_worker=1, processes=True,
-                           silence_logs=40, **QUIET_CLUSTER)
+                           **QUIET_CLUSTER)
     start = time.perf_counter() - t
     times = []
     # first call on one part: the workers import pandas, pyarrow, dask.dataframe; then all parts

@@ -61,7 +61,7 @@ def parts(tmp_path_factory):
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  silence_logs=40, **QUIET_CLUSTER) as c:
+                                  **QUIET_CLUSTER) as c:
         yield c
 
 
@@ -252,3 +252,15 @@ def test_real_week_through_ratioed_load_out_then_every_engine(shared, tmp_path, 
         assert res.frame["id"].tolist() == ["114842356238631061"], engine
         assert res.totals == {d: int(posts[f"ratioed_{d}"].sum()) for d in RULES}, engine
         assert res.frame["reply_like_ratio"].iloc[0] == 19_954 / 18_687
+
+
+def test_cli_bad_part_on_dask_is_one_error_line_without_traceback(parts, tmp_path, cluster,
+                                                                   capsys):
+    _, frame = parts
+    frame.iloc[:10].assign(id=["x1", *frame["id"].iloc[1:10]]).to_parquet(tmp_path / "a.parquet")
+    assert main(["flag", str(tmp_path), "--engine", "dask",
+                 "--scheduler", cluster.scheduler_address]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["dask: 1 partitions on 2 workers",
+                   f"ratioed: error: {tmp_path / 'a.parquet'}, row 1, field 'id': id is not a "
+                   "string of digits: 'x1'"]

@@ -57,8 +57,11 @@ COUNTS = ("replies", "retruths", "likes")
 OUTPUT_COLUMNS = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
                   "reply_retruth_ratio"]
 FLAG_COLUMNS = [f"ratioed_{d}" for d in RULES]
-# LocalCluster options: no dashboard, and its HTTP endpoint on a free port (not 8787)
-QUIET_CLUSTER = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False}}
+# LocalCluster options: no dashboard, its HTTP endpoint on a free port (not 8787), and no worker
+# logs on our stderr (a bad part's InputError is re-raised here; the worker would also log it
+# with a traceback)
+QUIET_CLUSTER = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False},
+                 "silence_logs": 50}
 
 
 @dataclass
@@ -283,7 +286,7 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, silence_logs=40, **QUIET_CLUSTER)
+                               processes=True, **QUIET_CLUSTER)
     try:
         try:
             client = Client(cluster if cluster is not None else scheduler, timeout="10s")
