@@ -82,10 +82,9 @@ class Flagged:
     notes: list[str] = field(default_factory=list)  # what the engine used, e.g. the cluster
 
     def summary(self) -> str:
-        """One line per fact, for stderr."""
+        """What was read and the totals, for stderr (``notes`` are logged as the run starts)."""
         counts = ", ".join(f"{d} {n:,}" for d, n in self.totals.items())
-        return "\n".join([*self.notes,
-                          f"{self.engine}: {self.posts:,} posts in {self.parts:,} part(s); "
+        return "\n".join([f"{self.engine}: {self.posts:,} posts in {self.parts:,} part(s); "
                           f"ratioed: {counts}",
                           f"{len(self.frame):,} posts ratioed ({self.definition}) printed"])
 
