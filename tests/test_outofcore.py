@@ -33,3 +33,30 @@ def test_duckdb_flags_equal_pandas_flags(tmp_path):
     for definition in RULES:
         assert sorted(duck["ids"][definition]) == sorted(posts.loc[flags[definition], "id"])
         assert duck["counts"][definition] == int(flags[definition].sum()) > 0
+
+
+def test_flag_parts_checks_every_row_as_the_loader_does(tmp_path):
+    """A bad time in an unflagged row of the second part is found, with its file, row, field."""
+    import pytest
+
+    from ratioed.errors import InputError
+    from ratioed.outofcore import flag_parts
+
+    good = pd.DataFrame({"id": ["114842356238631061", "114842356238631062"],
+                         "created_at": ["2025-07-12T21:21:29.285Z"] * 2,
+                         "replies_count": [5, 0], "reblogs_count": [1, 1],
+                         "favourites_count": [2, 3]})
+    good.to_parquet(tmp_path / "a.parquet")
+    bad = good.assign(id=["114842356238631063", "114842356238631064"],
+                      created_at=["2025-07-12T21:21:29Z", "yesterday"])
+    bad.to_parquet(tmp_path / "b.parquet")
+    columns = {"id": "id", "created_at": "created_at", "replies": "replies_count",
+               "retruths": "reblogs_count", "likes": "favourites_count"}
+    parts = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
+    with pytest.raises(InputError) as err:
+        flag_parts(parts, columns, "both")
+    assert str(err.value) == f"{parts[1]}, row 2, field 'created_at': unparseable time: 'yesterday'"
+    good.to_parquet(tmp_path / "b.parquet")  # now the same rows twice: counted, not merged
+    table, totals, rows = flag_parts(parts, columns, "both")
+    assert rows == 4 and totals == {"both": 2, "either": 2, "likes": 2, "retruths": 2}
+    assert table.column("id").to_pylist() == ["114842356238631061"] * 2

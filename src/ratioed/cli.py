@@ -26,16 +26,12 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_flag(args) -> int:
-    from .clean import split_analysable
-    from .load import load_posts
-    from .ratios import add_ratios, is_ratioed
+    from .engines import flag, print_csv
 
-    kept, _ = split_analysable(load_posts(args.sources, ordered_by=args.order))
-    flagged = add_ratios(kept).loc[is_ratioed(kept, args.definition)]
-    cols = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
-            "reply_retruth_ratio"]
-    flagged[cols].to_csv(sys.stdout, index=False)
-    print(f"{len(flagged):,} of {len(kept):,} posts ratioed ({args.definition})", file=sys.stderr)
+    result = flag(args.path, args.engine, args.definition, scheduler=args.scheduler,
+                  log=sys.stderr)
+    print_csv(result)
+    print(result.summary(), file=sys.stderr)
     return 0
 
 
@@ -109,11 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the merged posts to this Parquet file")
     p.set_defaults(func=_cmd_load)
 
-    p = sub.add_parser("flag", help="print the ratioed posts as CSV")
-    p.add_argument("sources", nargs="+")
+    p = sub.add_parser(
+        "flag", help="print the ratioed posts of Parquet parts as CSV (pandas, DuckDB or Dask)",
+        description="Print the posts ratioed under --definition as CSV on stdout (id, created_at "
+                    "in UTC, replies, retruths, likes, reply_like_ratio, reply_retruth_ratio; "
+                    "newest first, then id). On stderr: what was read and the posts ratioed "
+                    "under every definition. Every engine prints the same rows and totals.")
+    p.add_argument("path", nargs="+",
+                   help="Parquet file, folder of parts or glob; local or s3:// / gs:// (with "
+                        "s3fs / gcsfs installed). The parts are one table: each post once "
+                        "(merge captures with `ratioed load SRC... --out merged.parquet`)")
     p.add_argument("--definition", choices=list(DEFINITIONS), default=STORY_DEFINITION,
                    help="; ".join(f"{k}: {v}" for k, v in DEFINITIONS.items()))
-    p.add_argument("--order", choices=["auto", "order", "time"], default="auto", help=order_help)
+    p.add_argument("--engine", choices=["pandas", "duckdb", "dask"], default="pandas",
+                   help="pandas: this process, part by part; duckdb: streamed SQL (one large "
+                        "machine); dask: a dask.distributed cluster, one partition per part")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask: join this scheduler (tcp://host:8786); default: start a "
+                        "LocalCluster with one worker process per core, closed at the end")
     p.set_defaults(func=_cmd_flag)
 
     p = sub.add_parser("download", help="download a dated snapshot of the archive (network)")

@@ -27,3 +27,10 @@ class InputError(ValueError):
         if hint:
             msg += f" ({hint})"
         super().__init__(msg)
+
+    def __reduce__(self):  # picklable, so an error raised in a Dask worker reaches the caller
+        return (_rebuild, (self.source, self.problem, self.where, self.field, self.hint))
+
+
+def _rebuild(source, problem, where, field, hint) -> InputError:
+    return InputError(source, problem, where=where, field=field, hint=hint)

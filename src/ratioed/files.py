@@ -43,7 +43,12 @@ def write_text_atomic(path: Path | str, text: str) -> bool:
 
 
 def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
-    """Write a DataFrame as UTF-8 CSV (no index, ``\\n`` line ends) atomically.
+    """Write a DataFrame as CSV (see :func:`csv_text`) atomically."""
+    return write_text_atomic(path, csv_text(df, **kwargs))
+
+
+def csv_text(df: pd.DataFrame, **kwargs) -> str:
+    """A DataFrame as UTF-8 CSV text (no index, ``\\n`` line ends).
 
     Time-zone-aware times are written in UTC as ISO 8601 (``2025-07-12T21:21:29.285000Z``),
     formatted by Arrow in one call (pandas formats them one by one).
@@ -60,7 +65,7 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
             utc = pa.array(out[col].dt.tz_convert("UTC"))
             text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
             out[col] = pd.Series(text.to_pandas().array, index=out.index)
-    return write_text_atomic(path, out.to_csv(**kwargs))
+    return out.to_csv(**kwargs)
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:

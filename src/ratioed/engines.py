@@ -1,0 +1,347 @@
+"""Flag the ratioed posts of a table in Parquet parts with one of three engines.
+
+:func:`flag` is the one entry point (the ``ratioed flag`` command calls it; a notebook can switch
+engines with a parameter). Every engine runs the same definitions, :data:`ratioed.ratios.RULES`,
+and returns the same :class:`Flagged` result, row for row:
+
+==========  =================================================================================
+pandas      in this process, part after part: each part is read, validated and flagged with
+            the library's numpy functions (:func:`ratioed.ratios.add_ratios`). Memory: one
+            part plus the flagged rows.
+duckdb      SQL generated from the rules (:mod:`ratioed.outofcore`), streamed by DuckDB within
+            a memory limit. Best on one large machine.
+dask        the pandas engine's per-part code, run by ``map_partitions`` on a
+            ``dask.distributed`` cluster: one partition per part. ``scheduler=ADDRESS`` joins
+            an existing cluster (its workers need this package installed); without it a
+            ``LocalCluster`` with one single-threaded worker process per core is started and
+            closed.
+==========  =================================================================================
+
+``path``: a Parquet file, a folder (every ``*.parquet`` below it) or a glob, local or an fsspec
+URL (``s3://bucket/posts/``, ``gs://...``; needs ``s3fs`` / ``gcsfs``). The parts are **one
+table split in pieces**: each post appears once. Captures of the same posts (several downloads)
+are merged by ``ratioed load SRC... --out merged.parquet`` first; a flagged id found twice is an
+error. Only five columns are read: ``id``, ``created_at`` and the three counts (the archive's
+``replies_count``, ``reblogs_count``, ``favourites_count``, or ``replies``, ``retruths``,
+``likes`` as ``ratioed load --out`` writes them).
+
+Validation is the loader's (:mod:`ratioed.load`): ids strings of digits (an 18-digit id never
+passes through a float), times parsed to UTC, counts non-negative integers; the first bad value
+stops the run with the file, row and field. Ratios follow the library's zero rules: NaN where the
+denominator is 0, and a comparison against a count of 0 never holds.
+
+Result order (every engine): newest first (``created_at`` descending), then id descending.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import InputError
+from .ratios import DEFINITIONS, RULES, STORY_DEFINITION, add_ratios
+
+ENGINES = ("pandas", "duckdb", "dask")
+# canonical name -> the names a part may use for it (archive's first)
+SOURCE_NAMES = {"id": ("id",), "created_at": ("created_at",),
+                "replies": ("replies_count", "replies"), "retruths": ("reblogs_count", "retruths"),
+                "likes": ("favourites_count", "likes")}
+COUNTS = ("replies", "retruths", "likes")
+OUTPUT_COLUMNS = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
+                  "reply_retruth_ratio"]
+FLAG_COLUMNS = [f"ratioed_{d}" for d in RULES]
+# LocalCluster options: no dashboard, its HTTP endpoint on a free port (not 8787), and no worker
+# logs on our stderr (a bad part's InputError is re-raised here; the worker would also log it
+# with a traceback)
+QUIET_CLUSTER = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False},
+                 "silence_logs": 50}
+
+
+@dataclass
+class Flagged:
+    """What an engine found.
+
+    ``frame``: the posts ratioed under ``definition`` (:data:`OUTPUT_COLUMNS`; ``id`` strings,
+    ``created_at`` UTC, counts int64, ratios float64 with NaN for a 0 denominator), newest first.
+    ``totals``: posts flagged under every definition of :data:`RULES`. ``posts``: rows read.
+    """
+
+    frame: pd.DataFrame
+    totals: dict[str, int]
+    posts: int
+    parts: int
+    engine: str
+    definition: str
+    notes: list[str] = field(default_factory=list)  # what the engine used, e.g. the cluster
+
+    def summary(self) -> str:
+        """What was read and the totals, for stderr (``notes`` are logged as the run starts)."""
+        counts = ", ".join(f"{d} {n:,}" for d, n in self.totals.items())
+        return "\n".join([f"{self.engine}: {self.posts:,} posts in {self.parts:,} part(s); "
+                          f"ratioed: {counts}",
+                          f"{len(self.frame):,} posts ratioed ({self.definition}) printed"])
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def find_parts(path: str | Path | list) -> tuple[object, list[str]]:
+    """Resolve a file, folder or glob (or a list of them) to ``(filesystem, [part, ...])``.
+
+    ``filesystem`` is None for local paths, else the fsspec filesystem of the URL's protocol.
+    Parts are sorted by name. Raises :class:`InputError` when nothing matches.
+    """
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    if not paths:
+        raise InputError("(no path)", "no path given: pass a Parquet file, folder or glob")
+    fs, parts = None, []
+    for p in map(str, paths):
+        this_fs, found = _find_remote(p) if "://" in p else (None, _find_local(p))
+        if parts and (this_fs is None) != (fs is None):
+            raise InputError(p, "mixes local and remote paths; give parts from one place")
+        fs = this_fs or fs
+        parts.extend(found)
+    return fs, sorted(dict.fromkeys(parts))
+
+
+def _find_local(p: str) -> list[str]:
+    path = Path(p).expanduser()
+    if glob.has_magic(p):
+        found = [f for f in glob.glob(str(path), recursive=True) if Path(f).is_file()]
+    elif path.is_dir():
+        found = [str(f) for f in path.rglob("*.parquet") if f.is_file()]
+    elif path.is_file():
+        found = [str(path)]
+    else:
+        raise InputError(p, "no such file or folder")
+    if not found:
+        raise InputError(p, "matches no Parquet part" + (" (*.parquet)" if path.is_dir() else ""))
+    return found
+
+
+def _find_remote(url: str) -> tuple[object, list[str]]:
+    import fsspec
+
+    protocol = url.split("://", 1)[0]
+    try:
+        fs = fsspec.filesystem(protocol)
+    except ImportError as err:
+        package = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "abfs": "adlfs"}.get(protocol)
+        raise InputError(url, f"reading {protocol}:// needs the "
+                              f"{package or 'fsspec filesystem'} package, which is not installed",
+                         hint=f"pip install {package}" if package else str(err)) from None
+    except ValueError:
+        raise InputError(url, f"unknown protocol {protocol}://") from None
+    try:
+        if glob.has_magic(url):
+            found = [f for f in fs.glob(url) if fs.isfile(f)]
+        elif fs.isdir(url):
+            found = [f for f in fs.find(url) if f.endswith(".parquet")]
+        elif fs.exists(url):
+            found = [url]
+        else:
+            raise InputError(url, "no such file or folder")
+    except (OSError, PermissionError) as err:
+        raise InputError(url, f"cannot list: {err}") from None
+    if not found:
+        raise InputError(url, "matches no Parquet part")
+    return fs, [fs.unstrip_protocol(f) if "://" not in f else f for f in found]
+
+
+def part_columns(part: str, fs=None) -> dict[str, str]:
+    """The part's column for each needed field (``{canonical: name in the part}``).
+
+    Reads only the Parquet footer. A missing column is an :class:`InputError` naming the part
+    and the field (as the archive names it).
+    """
+    try:
+        names = set(pq.read_schema(_local(part, fs), filesystem=fs).names)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(part, f"not a readable Parquet file: {err}",
+                         hint="for JSON or CSV captures run `ratioed load SRC... --out "
+                              "posts.parquet` and flag that") from None
+    out = {}
+    for canon, options in SOURCE_NAMES.items():
+        present = [o for o in options if o in names]
+        if not present:
+            raise InputError(part, "missing required column", field=options[0])
+        out[canon] = present[0]
+    return out
+
+
+def _local(part: str, fs) -> str:
+    return fs._strip_protocol(part) if fs is not None else part
+
+
+def read_part(part: str, fs=None, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """One part's ``id``, ``created_at`` and counts, validated by the loader's rules.
+
+    Returns canonical columns: ``id`` (string), ``created_at`` (UTC), counts (int64).
+    """
+    from .load import _counter, _counts, _ids, _times
+
+    columns = columns or part_columns(part, fs)
+    try:
+        table = pq.read_table(_local(part, fs), columns=list(dict.fromkeys(columns.values())),
+                              filesystem=fs)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(part, f"unreadable Parquet: {err}") from None
+    locate = _counter("row {}")
+    col = {canon: table.column(name).combine_chunks() if table.num_rows else
+           pa.array([], table.schema.field(name).type) for canon, name in columns.items()}
+    out = pa.table({
+        "id": _ids(col["id"], part, locate),
+        "created_at": _times(col["created_at"], part, locate),
+        **{c: _counts(col[c], part, locate, columns[c]) for c in COUNTS}})
+    return out.to_pandas()
+
+
+def flag_part(part: pd.DataFrame) -> pd.DataFrame:
+    """Ratios and one ``ratioed_<definition>`` flag per rule (:func:`ratioed.ratios.add_ratios`)."""
+    return add_ratios(part)
+
+
+def _empty_flagged() -> pd.DataFrame:
+    """The per-part frame's columns and types, with no rows (Dask's ``meta``)."""
+    empty = pa.table({"id": pa.array([], pa.string()),
+                      "created_at": pa.array([], pa.timestamp("us", tz="UTC")),
+                      **{c: pa.array([], pa.int64()) for c in COUNTS}}).to_pandas()
+    return flag_part(empty)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def flag(path, engine: str = "pandas", definition: str = STORY_DEFINITION, *,
+         scheduler: str | None = None, n_workers: int | None = None,
+         memory_limit: str = "1GB", log=None) -> Flagged:
+    """Flag the ratioed posts of the Parquet parts at ``path`` with ``engine``.
+
+    ``engine``: ``pandas``, ``duckdb`` or ``dask`` (see the module docs); ``definition``: a key of
+    :data:`ratioed.ratios.DEFINITIONS` (which posts ``frame`` holds; ``totals`` has them all).
+    ``scheduler`` (dask): address of a running scheduler (``tcp://host:8786``); None starts a
+    ``LocalCluster`` of ``n_workers`` processes (default: one per core). ``memory_limit``
+    (duckdb): DuckDB's limit. ``log``: where progress lines go (a file; None = silent).
+    Raises :class:`InputError` for bad input.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if definition not in DEFINITIONS:
+        raise ValueError(f"unknown definition {definition!r}; choose one of "
+                         f"{', '.join(DEFINITIONS)}")
+    fs, parts = find_parts(path)
+    columns = {p: part_columns(p, fs) for p in parts}  # footers only: a missing column stops here
+    if engine == "pandas":
+        flagged, totals, posts, notes = _run_pandas(parts, fs, columns, definition)
+    elif engine == "duckdb":
+        flagged, totals, posts, notes = _run_duckdb(parts, fs, columns, definition, memory_limit)
+    else:
+        flagged, totals, posts, notes = _run_dask(parts, fs, columns, definition, scheduler,
+                                                  n_workers, log)
+    return Flagged(frame=_finish(flagged), totals=totals, posts=posts, parts=len(parts),
+                   engine=engine, definition=definition, notes=notes)
+
+
+def _run_pandas(parts, fs, columns, definition):
+    totals = dict.fromkeys(RULES, 0)
+    kept, posts = [], 0
+    for p in parts:
+        part = flag_part(read_part(p, fs, columns[p]))
+        posts += len(part)
+        for d in RULES:
+            totals[d] += int(part[f"ratioed_{d}"].sum())
+        kept.append(part.loc[part[f"ratioed_{definition}"], OUTPUT_COLUMNS])
+    return pd.concat(kept, ignore_index=True), totals, posts, []
+
+
+def _run_duckdb(parts, fs, columns, definition, memory_limit):
+    from .load import _counter, _times
+    from .outofcore import flag_parts
+
+    names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
+    if len(names) > 1:
+        raise InputError(parts[0], "parts name their columns differently (archive names in "
+                                   "some, ratioed's in others); the duckdb engine needs one naming")
+    raw, totals, posts = flag_parts(parts, columns[parts[0]], definition, fs=fs,
+                                    memory_limit=memory_limit)
+    # the loader's time parsing, on the flagged rows only (every row's time was checked in SQL)
+    raw = raw.set_column(1, "created_at", _times(raw.column("created_at").combine_chunks(),
+                                                  parts[0], _counter("row {}")))
+    return flag_part(raw.to_pandas())[OUTPUT_COLUMNS], totals, posts, []
+
+
+def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
+    import dask
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, **QUIET_CLUSTER)
+    try:
+        try:
+            client = Client(cluster if cluster is not None else scheduler, timeout="10s")
+        except OSError as err:
+            raise InputError(scheduler, f"cannot reach the Dask scheduler: {err}") from None
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=30)
+            except TimeoutError:
+                raise InputError(scheduler, "the Dask scheduler has no workers (none joined "
+                                            "within 30 s)") from None
+            workers = len(client.scheduler_info()["workers"])
+            note = f"dask: {len(parts):,} partitions on {workers} workers"
+            if log is not None:
+                print(note, file=log, flush=True)
+            meta = _empty_flagged()
+            frames = dd.from_map(_read_one, [(p, columns[p]) for p in parts], fs=fs,
+                                 meta=meta.iloc[:, :5], enforce_metadata=False, label="read-part")
+            flagged = frames.map_partitions(flag_part, meta=meta)
+            picked = flagged.loc[flagged[f"ratioed_{definition}"], OUTPUT_COLUMNS]
+            sums = flagged[FLAG_COLUMNS].astype("int64").sum()
+            rows = flagged["id"].count()
+            picked, sums, rows = dask.compute(picked, sums, rows)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    totals = {d: int(sums[f"ratioed_{d}"]) for d in RULES}
+    return picked, totals, int(rows), [note]
+
+
+def _read_one(args, fs=None) -> pd.DataFrame:
+    part, columns = args
+    return read_part(part, fs, columns)
+
+
+def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
+    """One order for every engine (newest first, then id descending); refuse repeated ids."""
+    out = flagged[OUTPUT_COLUMNS].reset_index(drop=True)
+    out = out.astype({"id": str, "created_at": "datetime64[us, UTC]", "replies": "int64",
+                      "retruths": "int64", "likes": "int64", "reply_like_ratio": "float64",
+                      "reply_retruth_ratio": "float64"})
+    order = pd.DataFrame({"t": out["created_at"], "n": out["id"].str.len(), "id": out["id"]})
+    order = order.sort_values(["t", "n", "id"], ascending=False, kind="stable").index
+    out = out.iloc[order.to_numpy()].reset_index(drop=True)
+    dup = out["id"].duplicated()
+    if dup.any():
+        first = out.loc[dup, "id"].iloc[0]
+        raise InputError(first, f"post appears {int((out['id'] == first).sum())} times in the "
+                                "parts; they must be one table split in pieces",
+                         field="id", hint="merge captures of the same posts with `ratioed load "
+                                          "SRC... --out merged.parquet`, then flag that")
+    return out
+
+
+def print_csv(result: Flagged, out=None) -> None:
+    """Write ``result.frame`` as CSV (times in UTC ISO 8601) to ``out`` (default stdout)."""
+    from .files import csv_text
+
+    (out or sys.stdout).write(csv_text(result.frame))
