@@ -41,3 +41,5 @@ RATIOED_POSTS_CSV = TABLES_DIR / "ratioed_posts.csv"
 CLAIMS_CSV = TABLES_DIR / "claims.csv"
 
 ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"
+
+LOCK_FILE = PROJ_ROOT / "requirements.lock"  # exact versions + hashes of .venv (`make lock`)
