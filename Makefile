@@ -9,7 +9,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 LOCK := requirements.lock# exact versions + hashes, Python 3.11-3.13 (`make lock` regenerates it)
 LAB_LOCK := requirements-lab.lock# the same pins plus JupyterLab, for .venv-lab only
-INSTALLED := $(VENV)/.ratioed-installed# stamp: .venv matches $(LOCK) and pyproject.toml
+# stamp: .venv matches $(LOCK) and pyproject.toml. A VENV given by you (`make test VENV=~/env`)
+# is used as it is: set-up manages only the project's own .venv.
+INSTALLED := $(if $(filter file,$(origin VENV)),$(VENV)/.ratioed-installed)
 LAB_VENV ?= .venv-lab
 LAB_INSTALLED := $(LAB_VENV)/.ratioed-installed
 LAB_ARGS ?=
@@ -63,7 +65,7 @@ $(PY):
 # Set-up, run by every target that needs .venv: exact versions from the lock, hashes checked
 # (pip installs the locked uv, uv syncs the rest and removes anything the lock does not list),
 # then the project itself (editable, no dependencies), the python3 kernel and the git hooks.
-$(INSTALLED): $(LOCK) pyproject.toml | $(PY)
+$(VENV)/.ratioed-installed: $(LOCK) pyproject.toml | $(PY)
 	$(call check_python,$(PY))
 	@echo "ratioed: installing the locked environment into $(VENV) (once; again when $(LOCK) or pyproject.toml change)"
 	@test -x $(VENV)/bin/uv || awk '/^uv==/{p=1;print;next} /^[a-z]/{p=0} p' $(LOCK) \
@@ -76,10 +78,10 @@ $(INSTALLED): $(LOCK) pyproject.toml | $(PY)
 
 # set-up before the build, the download and the benchmarks; a new lock re-runs the build
 # (the notebooks' fingerprints include the lock's hash, so only they decide what re-runs)
-reports/index.html: $(LOCK) | $(INSTALLED)
+reports/index.html: $(wildcard $(LOCK)) | $(INSTALLED)
 download bench: | $(INSTALLED)
 
-install: $(INSTALLED) ## set up .venv from the lock (the other targets do this themselves when needed)
+install: $(VENV)/.ratioed-installed ## set up .venv from the lock (the other targets do this themselves when needed)
 
 hooks: ## strip notebook outputs at `git add` (nbstripout filter) + pre-commit checks (run by set-up)
 ifneq ($(HOOKS),no)
@@ -134,7 +136,7 @@ lock: | $(INSTALLED) ## re-resolve requirements*.lock from pyproject.toml (regis
 bench: ## run the benchmarks and rewrite benchmarks/RESULTS.md (minutes; not part of test)
 	$(PY) benchmarks/run.py
 
-lint: $(INSTALLED) ## the commit checks on every file: outputs stripped, pairs in sync, ruff
+lint: $(INSTALLED) ## the commit checks on every file: notebook pairs in sync, ruff
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure; \
 	else $(VENV)/bin/ruff check src tests benchmarks notebooks; fi
