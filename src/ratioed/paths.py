@@ -59,3 +59,5 @@ ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"
 COVERAGE_CSV = TABLES_DIR / "coverage.csv"  # first/last post, posts per month, silences > 48 h
 SINCE_HIGHLIGHT_CSV = TABLES_DIR / "since_highlight.csv"  # later posts meeting the definition
 SINCE_HIGHLIGHT_MONTHLY_CSV = TABLES_DIR / "since_highlight_monthly.csv"  # per month, per definition
+
+LOCK_FILE = PROJ_ROOT / "requirements.lock"  # exact versions + hashes of .venv (`make lock`)
