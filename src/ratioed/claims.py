@@ -74,6 +74,10 @@ def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
             why = rec.get("error") or "no url or sha256"
             problems.append(f"{name}: its download record is unreadable ({why})")
             continue
+        if rec.get("whole_file") is False:
+            problems.append(f"{name}: its record says it is a sample of the archive, not a whole "
+                            "published file")
+            continue
         if rec["sha256"] != s.get("sha256"):
             problems.append(f"{name}: its download record describes other bytes "
                             "(sha256 differs: the file changed since it was downloaded)")

@@ -52,7 +52,9 @@ def download_record(path: str | Path) -> dict | None:
     except (OSError, ValueError) as err:
         return {"file": publishable_path(side), "error": type(err).__name__}
     return {"file": publishable_path(side), "url": rec.get("url"), "sha256": rec.get("sha256"),
-            "retrieved_at": rec.get("retrieved_at")}
+            "retrieved_at": rec.get("retrieved_at"),
+            # a record of a sample (``"whole_file": false``) is not a whole published file
+            "whole_file": bool(rec.get("whole_file", True))}
 
 
 def _lock_sha256() -> str | None:
