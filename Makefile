@@ -94,7 +94,7 @@ report: reports/index.html ## run the notebooks and build reports/index.html (of
 
 # the pre-flight, every time (~0.1 s, no kernel): validates the parameters, re-verifies the
 # snapshots, and rewrites the stamp only when an input's content changed
-build/inputs.stamp: FORCE
+build/inputs.stamp: FORCE | $(INSTALLED)
 	@$(PY) -m ratioed.params check --stamp $@
 
 reports/index.html: $(NOTEBOOKS) $(LIBRARY) build/inputs.stamp data/claims.yaml

@@ -20,6 +20,8 @@ def scratch_project(dest: Path, root: Path | None = None) -> Path:
         shutil.copytree(root / folder, dest / folder, ignore=ignore)
     (dest / "data" / "raw").mkdir(parents=True)
     shutil.copy(root / "data" / "claims.yaml", dest / "data" / "claims.yaml")
-    shutil.copy(root / "data" / "raw" / "observations.csv", dest / "data" / "raw")
+    for name in ("observations.csv", "metrics_2025-07-11_2025-07-19.csv",
+                 "metrics_2025-07-11_2025-07-19.csv.provenance.json"):  # the committed inputs
+        shutil.copy(root / "data" / "raw" / name, dest / "data" / "raw")
     shutil.copy(root / "Makefile", dest / "Makefile")
     return dest

@@ -5,6 +5,7 @@ parameter list (Makefile, notebooks, README) checked against the one table."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import os
 import re
@@ -44,10 +45,17 @@ def test_every_default_passes_its_own_check():
         assert p.check(p.default) == p.default, p.name
 
 
-def test_default_set_loads_to_the_model_defaults():
+def test_default_set_is_the_model_defaults_on_the_committed_evidence():
+    """The default set differs from the model's defaults only in building from the committed
+    week (pinned), so a fresh clone builds offline."""
     loaded = P.load_params(ROOT / "params" / "default.yaml")
     assert set(loaded) == set(P.PARAM_KEYS)
-    assert loaded == P.defaults()
+    evidence = ROOT / "data" / "raw" / "metrics_2025-07-11_2025-07-19.csv"
+    assert [Path(s).resolve() for s in loaded.pop("sources")] == [evidence]
+    assert loaded.pop("snapshot_sha256") == hashlib.sha256(evidence.read_bytes()).hexdigest()
+    expected = P.defaults()
+    del expected["sources"], expected["snapshot_sha256"]
+    assert loaded == expected
 
 
 def test_every_named_set_validates():
@@ -390,12 +398,13 @@ def test_bad_parameters_stop_before_any_kernel_and_keep_the_report(project, args
 def test_tampered_snapshot_stops_make_before_any_notebook(project, shared):
     raw = project / "data" / "raw"
     snap = _snapshot(raw, shared)
-    assert _make(project, "build/inputs.stamp").returncode == 0  # the latest snapshot, verified
+    full = "PARAMS=params/full-archive.yaml"  # the latest download, verified
+    assert _make(project, "build/inputs.stamp", full).returncode == 0
     stamp = json.loads((project / "build/inputs.stamp").read_text())
     assert str(snap) in stamp["inputs"] and stamp["parameters"]["sources"] == []
     os.chmod(snap, 0o644)
     snap.write_bytes(snap.read_bytes().replace(b"19954", b"19955"))
-    res = _make(project, "report")
+    res = _make(project, "report", full)
     assert res.returncode == 2
     assert f"{snap.relative_to(project)}: sha256 is " in res.stderr
     assert "running notebooks" not in res.stderr

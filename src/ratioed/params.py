@@ -279,7 +279,8 @@ def load_params(params_file: Path | str | None = None, overrides: Mapping[str, o
     parameter name; ``""`` = not set), then ``sources`` (the command line's, taken as given).
 
     Relative paths in a YAML set are relative to the project root; given on the command line
-    or in Make, to the current folder. Returns typed values (see :data:`PARAMETERS`); sources and
+    or in Make, to the current folder. A set's ``snapshot_sha256`` pins the set's own sources:
+    sources given on the command line or in Make clear it unless a pin is given with them. Returns typed values (see :data:`PARAMETERS`); sources and
     observations are absolute paths (or URLs), checked to exist (unless ``check_files`` is
     false: ``make download`` needs only the pin). Raises :class:`ParameterError`
     or :class:`FileNotFound` (both :class:`InputError`).
@@ -319,6 +320,10 @@ def load_params(params_file: Path | str | None = None, overrides: Mapping[str, o
     if sources:
         params["sources"] = [str(s) for s in sources]
         origin["sources"], base["sources"] = None, Path.cwd()
+    if origin.get("sources", "") is None and origin.get("snapshot_sha256", "") is not None:
+        # the set's pin belongs to the set's sources: other sources (SOURCE=...) clear it,
+        # unless a pin is given with them (SNAPSHOT_SHA256=...)
+        params["snapshot_sha256"] = None
     if params["start"] and params["end"] and params["start"] > params["end"]:
         raise ParameterError("END", params["end"], f"before START={params['start']!r}",
                              origin=origin.get("end"), choices="a day on or after START")
