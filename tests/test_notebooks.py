@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import jupytext
@@ -19,15 +20,22 @@ def test_there_are_numbered_notebooks():
     assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
 
 
+def pair_differences(ipynb: Path) -> list[str]:
+    """How a notebook and its .py copy differ, cell by cell (empty: they agree)."""
+    py = ipynb.with_suffix(".py")
+    if not py.exists():
+        return [f"{py.name} missing: run `make sync`"]
+    a = cells(nbformat.read(ipynb, as_version=4))
+    b = cells(jupytext.read(py))
+    if len(a) != len(b):
+        return [f"{ipynb.name} and {py.name} hold different numbers of cells ({len(a)}, {len(b)})"]
+    return [f"cell {i} differs between {ipynb.name} and {py.name}: run `make sync`"
+            for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_and_py_copy_agree(path):
-    py = path.with_suffix(".py")
-    assert py.exists(), f"{py.name} missing: run `make sync`"
-    a = cells(nbformat.read(path, as_version=4))
-    b = cells(jupytext.read(py))
-    assert len(a) == len(b), f"{path.name} and {py.name} hold different numbers of cells"
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        assert x == y, f"cell {i} differs between {path.name} and {py.name}: run `make sync`"
+    assert pair_differences(path) == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -48,10 +56,18 @@ def test_committed_notebooks_have_no_outputs(path):
             assert not c.outputs and c.execution_count is None, f"{path.name} has outputs"
 
 
-def test_pair_check_fails_on_drift():
-    """The pairing test is real: change a .py cell and the comparison sees it."""
+def test_pair_check_fails_on_drift(tmp_path):
+    """The pairing check is real: a .py edited alone, a cell added, a missing copy all fail it."""
     src = NOTEBOOKS[0]
-    nb = nbformat.read(src, as_version=4)
-    py = jupytext.reads(src.with_suffix(".py").read_text().replace("tz = ", "tz_changed = ", 1),
-                        fmt="py:percent")
-    assert cells(nb) != cells(py)
+    nb, py = tmp_path / src.name, tmp_path / src.with_suffix(".py").name
+    shutil.copy(src, nb)
+    shutil.copy(src.with_suffix(".py"), py)
+    assert pair_differences(nb) == []
+    text = py.read_text()
+    line = next(ln for ln in text.splitlines() if ln.startswith("import "))
+    py.write_text(text.replace(line, line + "  # edited in the .py only", 1))
+    assert len(pair_differences(nb)) == 1 and "differs" in pair_differences(nb)[0]
+    py.write_text(text + "\n# %%\nprint('a cell added to the .py')\n")
+    assert "different numbers of cells" in pair_differences(nb)[0]
+    py.unlink()
+    assert "missing" in pair_differences(nb)[0]
