@@ -26,10 +26,10 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import load_archive, paths
-from ratioed.record import provenance, record_numbers
-from ratioed.clean import in_window, split_analysable
 from ratioed.figures import show_table
 from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
+from ratioed.record import provenance, record_numbers
+from ratioed.rules import in_window, split_analysable
 
 # %% [markdown]
 # ## Sources

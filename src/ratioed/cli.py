@@ -9,8 +9,8 @@ from .errors import InputError
 
 
 def _cmd_load(args) -> int:
-    from .clean import split_analysable
     from .load import load_archive
+    from .rules import split_analysable
 
     archive = load_archive(args.sources, ordered_by=args.order)
     print(archive.summary())
@@ -26,9 +26,9 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_flag(args) -> int:
-    from .clean import split_analysable
     from .load import load_posts
     from .ratios import add_ratios, is_ratioed
+    from .rules import split_analysable
 
     kept, _ = split_analysable(load_posts(args.sources, ordered_by=args.order))
     flagged = add_ratios(kept).loc[is_ratioed(kept, args.definition)]

@@ -50,9 +50,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .clean import all_counts_zero, as_bool_array, classify, clean_content
+from .clean import clean_content
 from .errors import InputError
 from .files import sha256_file
+from .rules import all_counts_zero, as_bool_array, classify
 
 COUNT_FIELDS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
 REQUIRED_FIELDS = ["id", "created_at", *COUNT_FIELDS]
