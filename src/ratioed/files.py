@@ -45,6 +45,13 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
 
     Time-zone-aware times are written in UTC as ISO 8601 (``2025-07-12T21:21:29.285000Z``),
     formatted by Arrow in one call (pandas formats them one by one).
+
+    Spreadsheet (CSV/formula) injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return is written with a leading ``'`` (OWASP's CSV-injection guidance),
+    so Excel, LibreOffice or Google Sheets show it as text instead of running it as a formula:
+    post text ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``. Only text (object/string)
+    columns are touched, so numbers such as ``-1`` stay numbers; a reader that needs the exact
+    text takes the Parquet files, not these CSVs.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -57,7 +64,26 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
             utc = pa.array(out[col].dt.tz_convert("UTC"))
             text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
             out[col] = pd.Series(text.to_pandas().array, index=out.index)
+        elif (out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype)
+              or (isinstance(out[col].dtype, pd.CategoricalDtype)
+                  and out[col].cat.categories.dtype == object)
+              or (isinstance(out[col].dtype, pd.ArrowDtype)
+                  and pa.types.is_string(out[col].dtype.pyarrow_dtype))):
+            out[col] = neutralise_formulas(out[col].astype(object))
     return write_text_atomic(path, out.to_csv(**kwargs))
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet may evaluate
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to text values starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+    return (see :func:`write_csv_atomic`); other values, and non-text ones, are returned as is."""
+    is_text = values.map(lambda v: isinstance(v, str))  # per-row: object columns mix types
+    risky = is_text & values.where(is_text, "").astype(str).str.startswith(FORMULA_START)
+    if not risky.any():
+        return values
+    return values.where(~risky, "'" + values.where(risky, "").astype(str))
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:
