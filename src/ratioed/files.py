@@ -64,11 +64,9 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
             utc = pa.array(out[col].dt.tz_convert("UTC"))
             text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
             out[col] = pd.Series(text.to_pandas().array, index=out.index)
-        elif (out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype)
+        elif (out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype)
               or (isinstance(out[col].dtype, pd.CategoricalDtype)
-                  and out[col].cat.categories.dtype == object)
-              or (isinstance(out[col].dtype, pd.ArrowDtype)
-                  and pa.types.is_string(out[col].dtype.pyarrow_dtype))):
+                  and pd.api.types.is_string_dtype(out[col].cat.categories.dtype))):
             out[col] = neutralise_formulas(out[col].astype(object))
     return write_text_atomic(path, out.to_csv(**kwargs))
 
