@@ -156,7 +156,8 @@ def _duckdb_json(path: Path, fmt: str, wanted: list[str]) -> pa.Table | None:
         col = table.column(f)
         if f == "media":
             col = pc.list_flatten(col)
-        if len(col) and pc.any(pc.match_substring_regex(col, r"^\s*[\[{]")).as_py():
+        if len(col) and (pc.any(pc.starts_with(col, "{")).as_py()
+                         or pc.any(pc.starts_with(col, "[")).as_py()):
             return None
     return table
 

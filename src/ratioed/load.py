@@ -140,32 +140,41 @@ class Archive:
         return "\n".join(lines)
 
 
+def _id_ms(ids, key: np.ndarray | None = None) -> np.ndarray:
+    """Milliseconds since the epoch encoded in each id (int64); ``key``: ids already as uint64."""
+    key = _id_keys(pd.Series(ids)) if key is None else key
+    if key.dtype == object:  # not reachable for validated ids (they fit 64 bits)
+        key = np.array([int(k) for k in key], dtype=np.uint64)
+    return (key >> np.uint64(16)).astype(np.int64)
+
+
 def id_times(ids) -> pd.Series:
     """The creation time encoded in each post id (Truth Social and Mastodon snowflakes):
     ``int(id) >> 16`` is milliseconds since the Unix epoch. UTC, millisecond resolution."""
-    key = _id_keys(pd.Series(ids))
-    if key.dtype == object:  # not reachable for validated ids (they fit 64 bits)
-        key = np.array([int(k) for k in key], dtype=np.uint64)
-    ms = (key >> np.uint64(16)).astype(np.int64)
-    return pd.Series(pd.to_datetime(ms, unit="ms", utc=True), index=getattr(ids, "index", None))
+    return pd.Series(pd.to_datetime(_id_ms(ids), unit="ms", utc=True),
+                     index=getattr(ids, "index", None))
+
+
+def _id_time_gaps(posts: pd.DataFrame, key: np.ndarray | None = None) -> np.ndarray:
+    """``created_at`` minus the id's time, in ms (int64), vectorised."""
+    created = posts["created_at"].dt.tz_convert(None).to_numpy()  # UTC, no copy per value
+    created = created.astype("datetime64[ms]").view(np.int64)
+    return created - _id_ms(posts["id"], key)
 
 
 def id_time_check(posts: pd.DataFrame, tolerance: pd.Timedelta = ID_TIME_TOLERANCE) -> pd.DataFrame:
     """Posts whose ``created_at`` is more than ``tolerance`` from the time in their id:
     ``id, created_at, id_time, difference`` (``created_at - id_time``), largest gap first.
     On the real samples every post is within 0.25 s of its id's time."""
-    if posts.empty:
-        return pd.DataFrame(columns=["id", "created_at", "id_time", "difference"])
-    idt = id_times(posts["id"]).to_numpy()
-    diff = posts["created_at"].to_numpy() - idt
-    far = np.abs(diff) > tolerance.to_timedelta64()
-    out = pd.DataFrame({"id": posts["id"].to_numpy()[far],
-                        "created_at": posts["created_at"].to_numpy()[far],
-                        "id_time": idt[far], "difference": diff[far]})
-    out["created_at"] = pd.to_datetime(out["created_at"], utc=True)
-    out["id_time"] = pd.to_datetime(out["id_time"], utc=True)
-    order = np.argsort(-np.abs(out["difference"].to_numpy()), kind="stable")
-    return out.iloc[order].reset_index(drop=True)
+    gap = _id_time_gaps(posts)
+    far = np.flatnonzero(np.abs(gap) > tolerance // pd.Timedelta(milliseconds=1))
+    far = far[np.argsort(-np.abs(gap[far]), kind="stable")]
+    ids = posts["id"].to_numpy()[far]
+    return pd.DataFrame({
+        "id": ids, "created_at": posts["created_at"].iloc[far].to_numpy(),
+        "id_time": pd.to_datetime(_id_ms(ids), unit="ms", utc=True),
+        "difference": pd.to_timedelta(gap[far], unit="ms"),
+    })
 
 
 # --------------------------------------------------------------------------- public API
@@ -274,7 +283,8 @@ def _read(path: Path, content: bool):
         text = text.take(pa.array(kept))
     if len(frame):
         cap.first_post, cap.last_post = frame["created_at"].min(), frame["created_at"].max()
-        cap.id_time_mismatches = len(id_time_check(frame[["id", "created_at"]]))
+        gap = _id_time_gaps(frame, key if kept is None else key[kept])
+        cap.id_time_mismatches = int((np.abs(gap) > ID_TIME_TOLERANCE // pd.Timedelta(milliseconds=1)).sum())
     return frame, cap, text
 
 
