@@ -157,6 +157,14 @@ def test_headers_in_another_case(tmp_path, layout):
     assert load_archive(p).posts.loc[0, "id"] == ID
 
 
+@pytest.mark.parametrize("layout", ["json", "jsonl", "feed"])
+def test_json_keys_in_another_case_are_named(tmp_path, layout):
+    rec = {k.upper() if k in ("id", "created_at") else k: v for k, v in post().items()}
+    p = write(tmp_path, layout, [rec])
+    one_line_error(p, None, None, "missing required column(s) id, created_at",
+                   "first post has 'ID', 'CREATED_AT'", "rename them in lower case")
+
+
 @pytest.mark.parametrize("layout", ["json", "jsonl", "csv"])
 def test_gzip_and_utf16_copies_are_read(tmp_path, layout):
     plain = write(tmp_path, layout, [post()])

@@ -348,6 +348,22 @@ def read_parquet(path: Path, wanted: list[str]):
     return table.rename_columns([lower[n] for n in table.column_names]), _counter("row {}"), None
 
 
+def first_keys(path: Path, layout: str) -> list[str]:
+    """The keys of the first post object of a JSON layout (error messages only); [] if none."""
+    try:
+        if layout == "jsonl":
+            with open(path, "rb") as fh:
+                line = next((ln for ln in fh if ln.strip()), b"{}")
+            first = orjson.loads(line)
+        else:
+            obj = orjson.loads(path.read_bytes())
+            posts = obj.get("new_posts") if isinstance(obj, dict) else obj
+            first = posts[0] if isinstance(posts, list) and posts else {}
+    except (orjson.JSONDecodeError, OSError):
+        return []
+    return list(first) if isinstance(first, dict) else []
+
+
 READERS = {"json": read_json_array, "feed": read_feed, "jsonl": read_jsonl, "csv": read_csv,
            "parquet": read_parquet}
 

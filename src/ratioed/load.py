@@ -269,7 +269,13 @@ def _read(path: Path, content: bool):
             table, locate, captured_at = layouts.READERS[layout](path, wanted)
             if captured_at is None:
                 captured_at = layouts.provenance_time(path)
-            frame, text, zoneless = canonicalise(table, path, locate, captured_at=captured_at)
+            try:
+                frame, text, zoneless = canonicalise(table, path, locate, captured_at=captured_at)
+            except InputError as err:
+                if err.problem.startswith("missing required column") and layout in (
+                        "json", "jsonl", "feed"):
+                    _case_hint(path, layout, err)
+                raise
             cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
                           rows=table.num_rows, sha256=digest.result(), bytes=size,
                           zoneless_times=zoneless)
@@ -286,6 +292,17 @@ def _read(path: Path, content: bool):
         gap = _id_time_gaps(frame, key if kept is None else key[kept])
         cap.id_time_mismatches = int((np.abs(gap) > ID_TIME_TOLERANCE // pd.Timedelta(milliseconds=1)).sum())
     return frame, cap, text
+
+
+def _case_hint(path: Path, layout: str, err: InputError) -> None:
+    """A JSON file whose keys differ from the archive's only in case (``ID``): say so."""
+    keys = layouts.first_keys(path, layout)
+    near = [k for k in keys if k.lower() in REQUIRED_FIELDS and k not in REQUIRED_FIELDS]
+    if near:
+        raise InputError(path, f"{err.problem}; JSON keys are matched exactly and the first post "
+                               f"has {', '.join(map(repr, near))}",
+                         hint="rename them in lower case: " + ", ".join(k.lower() for k in near)
+                         ) from None
 
 
 # --------------------------------------------------------------------------- validation
