@@ -111,11 +111,16 @@ def test_make_download_offers_the_sets_pin(server, tmp_path, monkeypatch):
     base, _ = server
     monkeypatch.setattr("ratioed.paths.RAW_DIR", tmp_path / "raw")
     pinned_set = tmp_path / "pinned.yaml"
-    pinned_set.write_text(f"snapshot_sha256: {'0' * 64}\nsources: [not/here.csv]\n")
+    pinned_set.write_text(f"snapshot_sha256: '{'0' * 64}'\nsources: []\n")
     monkeypatch.setenv("PARAMS", str(pinned_set))
     monkeypatch.delenv("SNAPSHOT_SHA256", raising=False)
     assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 2  # refused
     monkeypatch.setenv("SNAPSHOT_SHA256", "")  # empty Make variable: the set's pin stands
     assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 2
+    # a set pinning its own local file (the default set: the committed week) pins no download
+    local_set = tmp_path / "local.yaml"
+    local_set.write_text(f"snapshot_sha256: '{'0' * 64}'\nsources: [week.csv]\n")
+    monkeypatch.setenv("PARAMS", str(local_set))
+    assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 0
     monkeypatch.delenv("PARAMS")
     assert main(["download", f"{base}/truth_archive.json", "--make-vars"]) == 0  # no pin

@@ -125,7 +125,7 @@ def test_times_are_utc_from_any_offset(tmp_path):
         ([post(id="1", reblogs_count="many")], "record 1", "reblogs_count", "non-negative integer"),
         ([post(id="1"), post(id="2"), post(id="3", created_at="yesterday")], "record 3", "created_at", "unparseable time"),
         ([post(id="12a4")], "record 1", "id", "not a string of digits"),
-        ([post(id="1"), post(id=None)], "record 2", "id", "not a string of digits"),
+        ([post(id="1"), post(id=None)], "record 2", "id", "missing value"),
     ],
 )
 def test_bad_values_name_file_record_and_field(tmp_path, records, where, field, problem):

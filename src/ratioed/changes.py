@@ -85,9 +85,9 @@ def compare(before_root: Path, after_root: Path, definition: str) -> pd.DataFram
         rows.append(("removed post", pid, _fmt(old.loc[pid]), ""))
     both = new.index.intersection(old.index, sort=False)
     a, b = old.loc[both], new.loc[both]
-    for pid in both[(~a["ratioed"].to_numpy()) & b["ratioed"].to_numpy()]:
+    for pid in both[(~a["ratioed"].to_numpy()) & b["ratioed"].to_numpy()]:  # per-row: the changed few
         rows.append(("newly ratioed", pid, _fmt(a.loc[pid]), _fmt(b.loc[pid])))
-    for pid in both[a["ratioed"].to_numpy() & (~b["ratioed"].to_numpy())]:
+    for pid in both[a["ratioed"].to_numpy() & (~b["ratioed"].to_numpy())]:  # per-row: the changed few
         rows.append(("no longer ratioed", pid, _fmt(a.loc[pid]), _fmt(b.loc[pid])))
     moved = (a[_COUNTS].to_numpy() != b[_COUNTS].to_numpy()).any(axis=1)
     for pid in both[moved]:
@@ -125,7 +125,7 @@ def summary(changes: pd.DataFrame | None) -> str:
     n_counts = int((changes["kind"] == "counts changed").sum())
     if n_counts:
         parts.append(f"counts changed on {n_counts} post{'s' if n_counts != 1 else ''}")
-    for _, r in changes.loc[changes["kind"] == "verdict changed"].iterrows():
+    for _, r in changes.loc[changes["kind"] == "verdict changed"].iterrows():  # per-row: a few claims
         parts.append(f"{r['key']} {r['before'] or 'absent'} \u2192 {r['after'] or 'absent'}")
     n_num = int((changes["kind"] == "number changed").sum())
     if n_num:

@@ -3,24 +3,67 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from .errors import InputError
 
 
-def _cmd_load(args) -> int:
-    from .clean import split_analysable
-    from .load import load_archive
+def _local_sources(sources: list[str]) -> list[str]:
+    """Sources as local paths: URLs are downloaded first (a dated snapshot in data/raw/)."""
+    if not any(s.startswith(("http://", "https://")) for s in sources):
+        return sources
+    from .download import download
 
-    archive = load_archive(args.sources, ordered_by=args.order)
+    return [str(download(s)) if s.startswith(("http://", "https://")) else s for s in sources]
+
+
+def _check_out(out: str, sources: list[str]) -> Path:
+    """Where ``load --out`` may write: not onto an input (same path or same file), not into
+    data/raw/, and into a folder that exists."""
+    from . import paths
+
+    target = Path(out).expanduser()
+    resolved = target.resolve()
+    if target.is_dir():
+        raise InputError(out, "--out is a folder: give a file name such as posts.parquet")
+    if not resolved.parent.is_dir():
+        raise InputError(out, f"--out: the folder {resolved.parent} does not exist",
+                         hint="create it first, or choose another path")
+    raw = paths.RAW_DIR.resolve()
+    if resolved == raw or raw in resolved.parents:
+        raise InputError(out, f"--out would write into {paths.RAW_DIR}, where raw data is "
+                              "never modified", hint="write derived files elsewhere")
+    for src in sources:
+        s = Path(src).expanduser()
+        same = s.resolve() == resolved
+        if not same and target.exists() and s.exists():
+            same = os.path.samefile(s, target)
+        if same:
+            raise InputError(out, f"--out would overwrite the input {src}",
+                             hint="choose another output file")
+    return target
+
+
+def _cmd_load(args) -> int:
+    from .load import load_archive
+    from .rules import split_analysable
+
+    sources = _local_sources(args.sources)
+    out = _check_out(args.out, sources) if args.out else None
+    archive = load_archive(sources, ordered_by=args.order)
     print(archive.summary())
     kept, excluded = split_analysable(archive.posts)
     print(f"analysis keeps {len(kept):,} posts; excludes {len(excluded):,} "
           "(re-truths of other accounts, all counts 0)")
-    if args.out:
+    if out is not None:
         from .files import write_parquet_atomic
 
-        write_parquet_atomic(archive.posts, args.out)
+        try:
+            write_parquet_atomic(archive.posts, out)
+        except OSError as err:
+            raise InputError(args.out, f"--out cannot be written: {err.strerror or err}") from None
         print(f"wrote {args.out}")
     return 0
 
@@ -43,8 +86,11 @@ def _cmd_download(args) -> int:
     if args.make_vars or args.params:  # the set's snapshot_sha256 becomes pooch's known hash
         params_file, overrides = from_make() if args.make_vars else (args.params, {})
         overrides = {k: v for k, v in overrides.items() if k == "snapshot_sha256"}
-        pin = load_params(args.params or params_file, overrides,
-                          check_files=False)["snapshot_sha256"]
+        chosen = load_params(args.params or params_file, overrides, check_files=False)
+        # a set pins a download only when it analyses downloads (no local sources); the default
+        # set pins its committed file, which no download can be
+        local = [s for s in chosen["sources"] if not s.startswith(("http://", "https://"))]
+        pin = chosen["snapshot_sha256"] if not local or "snapshot_sha256" in overrides else None
     path = download(args.url, known_hash=pin)
     print(path)
     return 0
@@ -99,10 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     order_help = ("how to decide which capture is latest: auto (capture times when every "
                   "source has one, else source order), order (last source = latest), time")
 
-    p = sub.add_parser("load", help="validate and summarise sources (paths or URLs)")
+    p = sub.add_parser("load", help="validate and summarise sources (paths, or URLs: downloaded first)")
     p.add_argument("sources", nargs="+")
     p.add_argument("--order", choices=["auto", "order", "time"], default="auto", help=order_help)
-    p.add_argument("--out", help="write the merged posts to this Parquet file")
+    p.add_argument("--out", help="write the merged posts to this Parquet file (never onto an input or into data/raw/)")
     p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser(
@@ -148,10 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return code
     except InputError as err:
         print(f"ratioed: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `ratioed load x | head -1`: the reader left; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's exit flush must not fail again
+        return 0
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None) -> pd.D
 
     Returns canonical columns: ``id`` (string), ``created_at`` (UTC), counts (int64).
     """
-    from .load import _counter, _counts, _ids, _times
+    from .layouts import _counter
+    from .load import _counts, _ids, _times
 
     columns = columns or part_columns(part, fs)
     try:
@@ -198,7 +199,7 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None) -> pd.D
            pa.array([], table.schema.field(name).type) for canon, name in columns.items()}
     out = pa.table({
         "id": _ids(col["id"], part, locate),
-        "created_at": _times(col["created_at"], part, locate),
+        "created_at": _times(col["created_at"], part, locate, *_upper())[0],
         **{c: _counts(col[c], part, locate, columns[c]) for c in COUNTS}})
     return out.to_pandas()
 
@@ -261,8 +262,19 @@ def _run_pandas(parts, fs, columns, definition):
     return pd.concat(kept, ignore_index=True), totals, posts, []
 
 
+def _upper():
+    """The latest plausible creation time for parts with no capture time: the time of reading
+    (plus the loader's allowance for clock differences), as the loader does."""
+    import pandas as pd
+
+    from .load import CLOCK_SKEW
+
+    return pd.Timestamp.now(tz="UTC") + CLOCK_SKEW, "now"
+
+
 def _run_duckdb(parts, fs, columns, definition, memory_limit):
-    from .load import _counter, _times
+    from .layouts import _counter
+    from .load import _times
     from .outofcore import flag_parts
 
     names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
@@ -273,7 +285,7 @@ def _run_duckdb(parts, fs, columns, definition, memory_limit):
                                     memory_limit=memory_limit)
     # the loader's time parsing, on the flagged rows only (every row's time was checked in SQL)
     raw = raw.set_column(1, "created_at", _times(raw.column("created_at").combine_chunks(),
-                                                  parts[0], _counter("row {}")))
+                                                  parts[0], _counter("row {}"), *_upper())[0])
     return flag_part(raw.to_pandas())[OUTPUT_COLUMNS], totals, posts, []
 
 

@@ -52,6 +52,13 @@ def csv_text(df: pd.DataFrame, **kwargs) -> str:
 
     Time-zone-aware times are written in UTC as ISO 8601 (``2025-07-12T21:21:29.285000Z``),
     formatted by Arrow in one call (pandas formats them one by one).
+
+    Spreadsheet (CSV/formula) injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return is written with a leading ``'`` (OWASP's CSV-injection guidance),
+    so Excel, LibreOffice or Google Sheets show it as text instead of running it as a formula:
+    post text ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``. Only text (object/string)
+    columns are touched, so numbers such as ``-1`` stay numbers; a reader that needs the exact
+    text takes the Parquet files, not these CSVs.
     """
     import pandas as pd
     import pyarrow as pa
@@ -65,7 +72,24 @@ def csv_text(df: pd.DataFrame, **kwargs) -> str:
             utc = pa.array(out[col].dt.tz_convert("UTC"))
             text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
             out[col] = pd.Series(text.to_pandas().array, index=out.index)
+        elif (out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype)
+              or (isinstance(out[col].dtype, pd.CategoricalDtype)
+                  and pd.api.types.is_string_dtype(out[col].cat.categories.dtype))):
+            out[col] = neutralise_formulas(out[col].astype(object))
     return out.to_csv(**kwargs)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet may evaluate
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to text values starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+    return (see :func:`write_csv_atomic`); other values, and non-text ones, are returned as is."""
+    is_text = values.map(lambda v: isinstance(v, str))  # per-row: object columns mix types
+    risky = is_text & values.where(is_text, "").astype(str).str.startswith(FORMULA_START)
+    if not risky.any():
+        return values
+    return values.where(~risky, "'" + values.where(risky, "").astype(str))
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:

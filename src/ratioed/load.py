@@ -1,6 +1,7 @@
 """Load every layout of the Truth Social archive into one canonical table of posts.
 
-Layouts, recognised by content (and extension where content is ambiguous):
+Local files only (URLs are downloaded by the caller: :mod:`ratioed.download`). Layouts, read by
+:mod:`ratioed.layouts` and recognised by content (gzip-compressed and UTF-16 copies too):
 
 * archive JSON array ``[{...}, ...]`` (``media`` a list);
 * archive CSV (``media`` joined with ``"; "``);
@@ -32,34 +33,43 @@ counts. Which capture is latest: when every source carries a capture time (the f
 ``as_of``, or ``retrieved_at`` in a download's provenance record beside the file), the latest
 time wins; otherwise the order of the sources wins -- the last source listed is the latest.
 The per-capture counts stay available as :attr:`Archive.history`.
+
+Input rules (each refused with file, row/line/record and field; README "Bad input"): ids are
+canonical digit strings (no leading zero, at most 2**64 - 1); times are ISO 8601 with a time of
+day, from February 2022 to the capture time (or now) plus a minute -- times without a zone are
+read as UTC and counted (:attr:`Capture.zoneless_times`); counts are whole numbers from 0 to
+2**63 - 1; text fields hold text, never a JSON object or list. Every post's ``created_at`` is
+checked against the time in its id (:func:`id_time_check`) and disagreements are reported.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from .clean import all_counts_zero, as_bool_array, classify, clean_content
+from . import layouts
+from .clean import clean_content
 from .errors import InputError
 from .files import sha256_file
+from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX
+from .rules import all_counts_zero, as_bool_array, classify
 
 COUNT_FIELDS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
 REQUIRED_FIELDS = ["id", "created_at", *COUNT_FIELDS]
 POST_COLUMNS = ["id", "created_at", "content", "url", "media", "media_count",
                 "replies", "retruths", "likes", "kind", "capture", "captured_at"]
 HISTORY_COLUMNS = ["id", "capture", "captured_at", "capture_rank", "replies", "retruths", "likes"]
-_MEDIA_TYPE = pa.list_(pa.string())
+ID_TIME_TOLERANCE = pd.Timedelta(minutes=1)  # created_at vs the time in the id (see id_times)
+CLOCK_SKEW = pd.Timedelta(minutes=1)  # a post may be this much later than its capture time
+_MAX_ID = 2**64 - 1  # ids are 64-bit snowflakes
+_MAX_COUNT = "9223372036854775807"  # 2**63 - 1, the largest int64
 
 
 @dataclass
@@ -68,7 +78,7 @@ class Capture:
 
     label: str  # file name, made unique when two sources share one
     path: str
-    layout: str  # json / csv / parquet / jsonl / feed
+    layout: str  # json / csv / parquet / jsonl / feed (+ " (gzip)" / " (UTF-16)" when wrapped)
     captured_at: pd.Timestamp | None  # capture time when the source states it, else None
     rows: int = 0  # rows read
     duplicate_ids: int = 0  # extra rows for an id already in this capture (dropped)
@@ -78,6 +88,8 @@ class Capture:
     first_post: pd.Timestamp | None = None
     last_post: pd.Timestamp | None = None
     rank: int = 0  # 0 = earliest capture
+    zoneless_times: int = 0  # created_at values written without a zone (read as UTC)
+    id_time_mismatches: int = 0  # posts whose created_at is > 1 minute from their id's time
 
 
 @dataclass
@@ -95,8 +107,18 @@ class Archive:
         table["captured_at"] = pd.to_datetime(table["captured_at"], utc=True)
         return table
 
+    @property
+    def zoneless_times(self) -> int:
+        """Rows, over all captures, whose creation time was written without a zone (read as UTC)."""
+        return sum(c.zoneless_times for c in self.captures)
+
+    def id_time_mismatches(self) -> pd.DataFrame:
+        """The merged posts whose ``created_at`` differs from their id's time by more than a
+        minute (see :func:`id_times`): ``id, created_at, id_time, difference`` (largest first)."""
+        return id_time_check(self.posts)
+
     def summary(self) -> str:
-        """A few lines saying what was read, merged and dropped."""
+        """A few lines saying what was read, merged, dropped, assumed and found doubtful."""
         lines = []
         for c in sorted(self.captures, key=lambda c: c.rank):
             when = c.captured_at.isoformat() if c.captured_at is not None else "capture time unknown"
@@ -105,7 +127,54 @@ class Archive:
                 lines.append(f"  {c.duplicate_ids:,} duplicate-id rows dropped "
                              f"({c.duplicate_ids_differing:,} with different counts: higher kept)")
         lines.append(f"{len(self.posts):,} posts after merging {len(self.captures)} capture(s)")
+        lines.append(f"times without a time zone (read as UTC): {self.zoneless_times:,} row(s)")
+        bad = self.id_time_mismatches()
+        line = (f"created_at more than a minute away from the time in the post's id: "
+                f"{len(bad):,} post(s)")
+        if len(bad):
+            ex = bad.head(3)
+            line += " (e.g. " + "; ".join(
+                f"{r.id}: {r.created_at:%Y-%m-%d %H:%M:%S}Z vs id {r.id_time:%Y-%m-%d %H:%M:%S}Z"
+                for r in ex.itertuples()) + ")"  # per-row: three examples
+        lines.append(line)
         return "\n".join(lines)
+
+
+def _id_ms(ids, key: np.ndarray | None = None) -> np.ndarray:
+    """Milliseconds since the epoch encoded in each id (int64); ``key``: ids already as uint64."""
+    key = _id_keys(pd.Series(ids)) if key is None else key
+    if key.dtype == object:  # not reachable for validated ids (they fit 64 bits)
+        key = np.array([int(k) for k in key], dtype=np.uint64)
+    return (key >> np.uint64(16)).astype(np.int64)
+
+
+def id_times(ids) -> pd.Series:
+    """The creation time encoded in each post id (Truth Social and Mastodon snowflakes):
+    ``int(id) >> 16`` is milliseconds since the Unix epoch. UTC, millisecond resolution."""
+    return pd.Series(pd.to_datetime(_id_ms(ids), unit="ms", utc=True),
+                     index=getattr(ids, "index", None))
+
+
+def _id_time_gaps(posts: pd.DataFrame, key: np.ndarray | None = None) -> np.ndarray:
+    """``created_at`` minus the id's time, in ms (int64), vectorised."""
+    created = posts["created_at"].dt.tz_convert(None).to_numpy()  # UTC, no copy per value
+    created = created.astype("datetime64[ms]").view(np.int64)
+    return created - _id_ms(posts["id"], key)
+
+
+def id_time_check(posts: pd.DataFrame, tolerance: pd.Timedelta = ID_TIME_TOLERANCE) -> pd.DataFrame:
+    """Posts whose ``created_at`` is more than ``tolerance`` from the time in their id:
+    ``id, created_at, id_time, difference`` (``created_at - id_time``), largest gap first.
+    On the real samples every post is within 0.25 s of its id's time."""
+    gap = _id_time_gaps(posts)
+    far = np.flatnonzero(np.abs(gap) > tolerance // pd.Timedelta(milliseconds=1))
+    far = far[np.argsort(-np.abs(gap[far]), kind="stable")]
+    ids = posts["id"].to_numpy()[far]
+    return pd.DataFrame({
+        "id": ids, "created_at": posts["created_at"].iloc[far].to_numpy(),
+        "id_time": pd.to_datetime(_id_ms(ids), unit="ms", utc=True),
+        "difference": pd.to_timedelta(gap[far], unit="ms"),
+    })
 
 
 # --------------------------------------------------------------------------- public API
@@ -117,24 +186,28 @@ def load_posts(sources, *, ordered_by: str = "auto", content: bool = True) -> pd
 
 
 def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> Archive:
-    """Load, validate, clean and merge one or more sources (paths or http(s) URLs).
+    """Load, validate, clean and merge one or more local files.
 
     ``ordered_by``: ``"auto"`` (capture times when all sources have one, else source order),
     ``"order"`` (source order only) or ``"time"`` (capture times; error if one lacks it).
     ``content=False`` reads only ids, times and counts (what the ratios need), as if every
     source were metrics-only: faster and far smaller for big archives.
-    Raises :class:`InputError` for any bad input.
+    URLs are refused: download them first (:func:`ratioed.download.download`; the CLI and the
+    build do it). Raises :class:`InputError` for any bad input.
     """
     if isinstance(sources, (str, Path)):
         sources = [sources]
     sources = [str(s) for s in sources]
     if not sources:
-        raise InputError("(no source)", "no source given: pass a path or URL")
-    frames, captures = [], []
+        raise InputError("(no source)", "no source given: pass a path")
+    frames, captures, texts = [], [], []
     labels: set[str] = set()
     for src in sources:
-        path = _resolve(src)
-        frame, cap = read_source(path, content=content)
+        if src.startswith(("http://", "https://")):
+            raise InputError(src, "is a URL: the loader reads local files",
+                             hint="download it first with `ratioed download URL`; "
+                                  "`ratioed load` and `make report` download URLs themselves")
+        frame, cap, text = _read(Path(src).expanduser(), content)
         label = cap.label
         n = 2
         while label in labels:
@@ -143,6 +216,7 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
         labels.add(label)
         frames.append(frame)
         captures.append(cap)
+        texts.append(text)
     _rank_captures(captures, ordered_by)
     for frame, cap in zip(frames, captures, strict=True):
         frame["capture"] = pd.Series(pd.Categorical.from_codes(
@@ -152,239 +226,131 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
             np.full(len(frame), np.datetime64("NaT") if cap.captured_at is None
                     else cap.captured_at.tz_localize(None).to_datetime64(), dtype="datetime64[us]"),
             index=frame.index).dt.tz_localize("UTC")
-    return _merge(frames, captures)
+    return _merge(frames, captures, texts[0] if len(texts) == 1 else None)
 
 
 def read_source(path: Path | str, content: bool = True) -> tuple[pd.DataFrame, Capture]:
-    """Read one local file into canonical columns (before merging) and describe it."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file not found",
-                         hint="check the path; to download the public archive run `make download`")
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a data file")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(path, "file is empty (0 bytes)")
-    layout = _sniff(path)
-    reader = {"json": _read_json_array, "feed": _read_feed, "jsonl": _read_jsonl,
-              "csv": _read_csv, "parquet": _read_parquet}[layout]
-    wanted = [*REQUIRED_FIELDS, *(["url", "content", "media"] if content else [])]
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hash on the other core while parsing
-        digest = pool.submit(sha256_file, path)
-        table, locate, captured_at = reader(path, wanted)
-        frame = canonicalise(table, path, locate)
-        cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
-                      rows=table.num_rows, sha256=digest.result(), bytes=size)
-    if cap.captured_at is None:
-        cap.captured_at = _provenance_time(path)
-    frame, cap.duplicate_ids, cap.duplicate_ids_differing = _dedupe_within(frame)
-    if len(frame):
-        cap.first_post, cap.last_post = frame["created_at"].min(), frame["created_at"].max()
+    """Read one local file into canonical columns (before merging, not yet classified) and
+    describe it."""
+    frame, cap, _ = _read(Path(path), content)
     return frame, cap
 
 
-# --------------------------------------------------------------------------- layouts
-#
-# Each reader returns (Arrow table of the archive's columns, locate, capture time), where
-# locate(i) names the i-th row (0-based) as the file's reader would: "line 12", "row 3".
-
-
-def _resolve(src: str) -> Path:
-    if src.startswith(("http://", "https://")):
-        from .download import download  # network only when asked for a URL
-
-        return download(src)
-    return Path(src).expanduser()
-
-
-def _sniff(path: Path) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    if head[:4] == b"PAR1":
-        return "parquet"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not text:
-        raise InputError(path, "file is empty (only whitespace)")
-    suffix = path.suffix.lower()
-    if text[:1] == b"[":
-        return "json"
-    if text[:1] == b"{":
-        if suffix in (".jsonl", ".ndjson"):
-            return "jsonl"
-        first_line = text.split(b"\n", 1)[0].strip()
-        try:
-            obj = orjson.loads(first_line)
-        except orjson.JSONDecodeError:
-            return "feed"  # a pretty-printed object: the feed layout
-        return "feed" if isinstance(obj, dict) and "new_posts" in obj else "jsonl"
-    if suffix == ".parquet":
-        raise InputError(path, "not a Parquet file (no PAR1 magic bytes); truncated download?")
-    first_line = text.split(b"\n", 1)[0]
-    if b"id" in first_line and b"," in first_line:
-        return "csv"
-    raise InputError(path, "unknown layout: expected archive JSON/JSON Lines/CSV/Parquet or a "
-                           "daily feed file")
-
-
-def _counter(fmt: str):
-    return lambda i: fmt.format(i + 1)
-
-
-def _duckdb_json(path: Path, fmt: str, wanted: list[str]) -> pa.Table | None:
-    """Read a JSON array or JSON Lines file with DuckDB (C++, multi-threaded): every field as
-    text (JSON numbers keep their digits), media as a list. None when DuckDB refuses the file;
-    the caller then parses it with orjson to say exactly where it is wrong."""
-    import duckdb
-
-    columns = {f: ("VARCHAR[]" if f == "media" else "VARCHAR") for f in wanted}
-    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
-    con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
+def _read(path: Path, content: bool):
+    """(frame, capture, Arrow text of the kept rows or None) for one local file."""
     try:
-        return con.sql(f"SELECT * FROM read_json(?, format='{fmt}', columns={spec}, "
-                       "maximum_object_size=1073741824)", params=[str(path)]).to_arrow_table()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-
-
-def _json_error(path: Path, err: orjson.JSONDecodeError, *, line: int | None = None) -> InputError:
-    line = line or getattr(err, "lineno", None)
-    return InputError(path, f"malformed or truncated JSON: {err.msg}",
-                      where=f"line {line}" if line else None)
-
-
-def _records_table(path: Path, records, wanted: list[str], locate) -> pa.Table:
-    """Columns from parsed JSON records (the slow, exact path: messy or malformed files)."""
-    if not isinstance(records, list):
-        raise InputError(path, "expected a JSON array of post objects")
-    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)  # per-row: fallback
-    if bad is not None:
-        raise InputError(path, "is not a JSON object", where=locate(bad))
-    cols = {}
-    for f in wanted:
-        values = [r.get(f) for r in records]  # per-row: the exact fallback for messy JSON
-        if f == "media":
-            values = [v if v is None or isinstance(v, list) else str(v) for v in values]
+        if not path.exists():
+            raise InputError(path, "file not found",
+                             hint="check the path; to download the public archive run `make download`")
+        if path.is_dir():
+            raise InputError(path, "is a folder, not a data file")
+        size = path.stat().st_size
+        if size == 0:
+            raise InputError(path, "file is empty (0 bytes)")
+        layout = layouts.sniff(path)
+        if layout in ("gzip", "utf16"):
+            with tempfile.TemporaryDirectory(prefix="ratioed-") as tmp:
+                plain = layouts.unwrap(path, layout, Path(tmp))
+                try:
+                    frame, cap, text = _read(plain, content)
+                except InputError as err:  # name the file the user gave, not the copy
+                    raise InputError(f"{path} (as {'gunzipped' if layout == 'gzip' else 'UTF-8'})",
+                                     err.problem, where=err.where, field=err.field,
+                                     hint=err.hint) from None
+            cap.label, cap.path = path.name, str(path)
+            cap.layout += " (gzip)" if layout == "gzip" else " (UTF-16)"
+            cap.sha256, cap.bytes = sha256_file(path), size
+            if cap.captured_at is None:
+                cap.captured_at = layouts.provenance_time(path)
+            return frame, cap, text
+        wanted = [*REQUIRED_FIELDS, *(["url", "content", "media"] if content else [])]
+        with ThreadPoolExecutor(max_workers=1) as pool:  # hash on the other core while parsing
+            digest = pool.submit(sha256_file, path)
+            table, locate, captured_at = layouts.READERS[layout](path, wanted)
+            if captured_at is None:
+                captured_at = layouts.provenance_time(path)
             try:
-                cols[f] = pa.array(values, type=_MEDIA_TYPE)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                cols[f] = pa.array([None if v is None else orjson.dumps(v).decode()
-                                    if not isinstance(v, str) else v for v in values], pa.string())
-        else:
-            cols[f] = pa.array([v if v is None or isinstance(v, str) else orjson.dumps(v).decode()
-                                for v in values], type=pa.string())
-    return pa.table(cols)
+                frame, text, zoneless = canonicalise(table, path, locate, captured_at=captured_at)
+            except InputError as err:
+                if err.problem.startswith("missing required column") and layout in (
+                        "json", "jsonl", "feed"):
+                    _case_hint(path, layout, err)
+                raise
+            cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
+                          rows=table.num_rows, sha256=digest.result(), bytes=size,
+                          zoneless_times=zoneless)
+    except PermissionError:
+        raise InputError(path, "permission denied: cannot read the file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a data file") from None
+    key = _id_keys(frame["id"])
+    frame, cap.duplicate_ids, cap.duplicate_ids_differing, kept = _dedupe_within(frame, key)
+    if kept is not None and text is not None:
+        text = text.take(pa.array(kept))
+    if len(frame):
+        cap.first_post, cap.last_post = frame["created_at"].min(), frame["created_at"].max()
+        gap = _id_time_gaps(frame, key if kept is None else key[kept])
+        cap.id_time_mismatches = int((np.abs(gap) > ID_TIME_TOLERANCE // pd.Timedelta(milliseconds=1)).sum())
+    return frame, cap, text
 
 
-def _read_json_array(path: Path, wanted: list[str]):
-    locate = _counter("record {}")
-    table = _duckdb_json(path, "array", wanted)
-    if table is None:
-        try:
-            records = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as err:
-            raise _json_error(path, err) from None
-        table = _records_table(path, records, wanted, locate)
-    return table, locate, None
-
-
-def _read_feed(path: Path, wanted: list[str]):
-    try:
-        obj = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as err:
-        raise _json_error(path, err) from None
-    if not isinstance(obj, dict) or "new_posts" not in obj:
-        raise InputError(path, "unknown layout: a JSON object without 'new_posts'")
-    as_of = obj.get("as_of")
-    captured = None
-    if as_of is not None:
-        try:
-            captured = pd.Timestamp(as_of)
-            captured = captured.tz_localize("UTC") if captured.tz is None else captured.tz_convert("UTC")
-        except (ValueError, TypeError):
-            raise InputError(path, f"unparseable capture time {as_of!r}", field="as_of") from None
-    locate = _counter("new_posts record {}")
-    return _records_table(path, obj["new_posts"], wanted, locate), locate, captured
-
-
-def _jsonl_lines(path: Path) -> np.ndarray:
-    """1-based numbers of the non-blank lines (the rows of a JSON Lines file)."""
-    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
-    ends = np.flatnonzero(data == 10)
-    filled = np.flatnonzero(~np.isin(data, np.array([9, 10, 13, 32], dtype=np.uint8)))
-    return np.unique(np.searchsorted(ends, filled)) + 1
-
-
-def _read_jsonl(path: Path, wanted: list[str]):
-    def locate(i: int) -> str:  # only called on error: find the physical line
-        return f"line {_jsonl_lines(path)[i]}"
-
-    table = _duckdb_json(path, "newline_delimited", wanted)
-    if table is None:
-        lines = path.read_bytes().split(b"\n")
-        records = []
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(orjson.loads(line))
-            except orjson.JSONDecodeError as err:
-                raise _json_error(path, err, line=n) from None
-        table = _records_table(path, records, wanted, locate)
-    return table, locate, None
-
-
-def _read_csv(path: Path, wanted: list[str]):
-    try:
-        names = pacsv.open_csv(path).schema.names
-    except Exception as err:  # noqa: BLE001 - pyarrow raises several types for bad CSV
-        raise InputError(path, f"malformed or truncated CSV: {err}") from None
-    present = [n for n in names if n in wanted]
-    try:
-        table = pacsv.read_csv(
-            path,
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in present}, include_columns=present,
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        )
-    except pa.ArrowInvalid as err:
-        raise InputError(path, f"malformed or truncated CSV: {err}") from None
-    return table, _counter("row {}"), None
-
-
-def _read_parquet(path: Path, wanted: list[str]):
-    try:
-        schema = pq.read_schema(path)
-        present = [c for c in schema.names if c in wanted]
-        table = pq.read_table(path, columns=present)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise InputError(path, f"unreadable Parquet: {err}") from None
-    return table, _counter("row {}"), None
-
-
-def _provenance_time(path: Path) -> pd.Timestamp | None:
-    """Retrieval time from the provenance record beside a downloaded file, if there is one."""
-    record = path.with_name(path.name + ".provenance.json")
-    if not record.exists():
-        return None
-    try:
-        return pd.Timestamp(json.loads(record.read_text())["retrieved_at"]).tz_convert("UTC")
-    except (ValueError, KeyError, TypeError):
-        return None
+def _case_hint(path: Path, layout: str, err: InputError) -> None:
+    """A JSON file whose keys differ from the archive's only in case (``ID``): say so."""
+    keys = layouts.first_keys(path, layout)
+    near = [k for k in keys if k.lower() in REQUIRED_FIELDS and k not in REQUIRED_FIELDS]
+    if near:
+        raise InputError(path, f"{err.problem}; JSON keys are matched exactly and the first post "
+                               f"has {', '.join(map(repr, near))}",
+                         hint="rename them in lower case: " + ", ".join(k.lower() for k in near)
+                         ) from None
 
 
 # --------------------------------------------------------------------------- validation
 
+_EXPECTED = {
+    "id": "digits (text or an integer)",
+    "created_at": "an ISO 8601 time (text or a timestamp)",
+    "content": "text", "url": "text",
+    "media": "a list of URLs (or CSV text joined with ';')",
+    **{f: "a whole number (an integer or digits as text)" for f in COUNT_FIELDS},
+}
 
-def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
-    """Validate an Arrow table with the archive's column names; return canonical columns.
+
+def _type_ok(name: str, t: pa.DataType) -> bool:
+    if pa.types.is_null(t):
+        return True
+    text = pa.types.is_string(t) or pa.types.is_large_string(t)
+    if name == "id":
+        return text or pa.types.is_integer(t) or pa.types.is_floating(t)  # floats refused later
+    if name == "created_at":
+        return text or pa.types.is_timestamp(t)
+    if name in COUNT_FIELDS:
+        return text or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+    if name == "media":
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            v = t.value_type
+            return pa.types.is_string(v) or pa.types.is_large_string(v) or pa.types.is_null(v)
+        return text
+    return text
+
+
+def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None = None):
+    """Validate an Arrow table with the archive's column names; return ``(frame, text,
+    zoneless)``: canonical columns (``kind`` not yet set), the cleaned text as Arrow, and how
+    many creation times had no zone.
 
     Every check runs on whole columns (Arrow compute); the first bad value is reported with
-    ``locate(i)`` (its row/line/record) and the field name.
+    ``locate(i)`` (its row/line/record) and the field name. Creation times must lie between
+    February 2022 and the capture time (or, when the source states none, now), plus a minute.
     """
+    for name in table.column_names:  # dictionary-encoded (categorical) columns: their values
+        t = table.schema.field(name).type
+        if pa.types.is_dictionary(t):
+            table = table.set_column(table.column_names.index(name), name,
+                                     pc.cast(table.column(name), t.value_type))
+        if name in _EXPECTED and not _type_ok(name, table.schema.field(name).type):
+            raise InputError(path, f"column type {table.schema.field(name).type} where "
+                                   f"{_EXPECTED[name]} belongs", field=name)
     present = [c for c in table.column_names if table.column(c).null_count < table.num_rows]
     missing = [c for c in REQUIRED_FIELDS if c not in present]
     if table.num_rows == 0:
@@ -398,7 +364,9 @@ def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
 
     n = table.num_rows
     ids = _ids(col("id"), path, locate)
-    created = _times(col("created_at"), path, locate)
+    upper = (captured_at if captured_at is not None else pd.Timestamp.now(tz="UTC")) + CLOCK_SKEW
+    created, zoneless = _times(col("created_at"), path, locate, upper,
+                               "the capture time" if captured_at is not None else "now")
     counts = {canon: _counts(col(field), path, locate, field)
               for field, canon in COUNT_FIELDS.items()}
     text = col("content")
@@ -414,19 +382,21 @@ def canonicalise(table: pa.Table, path, locate) -> pd.DataFrame:
                     "media": media, "media_count": pc.cast(pc.list_value_length(media), pa.int64()),
                     **counts})
     frame = out.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
-    media_count = out.column("media_count").to_numpy()
-    frame["kind"] = classify(text, media_count, all_counts_zero(frame)).array
-    return frame
+    return frame, text, zoneless
 
 
 def _raise_first(arr: pa.Array, bad, path, locate, field_name: str, problem: str, show=None):
     bad = np.asarray(bad, dtype=bool)
     i = int(np.flatnonzero(bad)[0])
     value = arr[i].as_py()
-    value = show(value) if show else value
+    if value is None or value == "":
+        problem = "missing value"  # an empty CSV cell
+    else:
+        value = show(value) if show else value
     count = int(bad.sum())
     more = f" ({count - 1:,} more row(s) like it)" if count > 1 else ""
-    raise InputError(path, f"{problem}: {value!r}{more}", where=locate(i), field=field_name)
+    shown = "" if problem == "missing value" else f": {value!r}"
+    raise InputError(path, f"{problem}{shown}{more}", where=locate(i), field=field_name)
 
 
 def _digits(s: pa.Array, max_len: int) -> np.ndarray:
@@ -437,48 +407,97 @@ def _digits(s: pa.Array, max_len: int) -> np.ndarray:
 
 
 def _ids(arr: pa.Array, path, locate) -> pa.Array:
-    """Post ids as strings of digits. Floats are refused: they cannot hold 18-digit ids."""
+    """Post ids as canonical strings of digits: no sign, no leading zero (``0123`` and ``123``
+    would be two posts), at most 2**64 - 1. Floats are refused: they cannot hold 18-digit ids."""
     t = arr.type
     if pa.types.is_floating(t):
         raise InputError(path, "ids are stored as floating-point numbers, which cannot hold "
                                "18-digit ids exactly; store them as strings or integers",
                          field="id")
     if pa.types.is_integer(t):
-        bad = ~as_bool_array(pc.greater_equal(arr, 0))
-        if bad.any():
-            _raise_first(arr, bad, path, locate, "id", "id is not a string of digits")
+        if pa.types.is_signed_integer(t):
+            bad = ~as_bool_array(pc.greater_equal(arr, pa.scalar(0, t)))
+            if bad.any():
+                _raise_first(arr, bad, path, locate, "id", "id is not a string of digits")
         return pc.cast(arr, pa.string())
     s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
     bad = ~_digits(s, 20)
     if bad.any():
         _raise_first(arr, bad, path, locate, "id", "id is not a string of digits")
+    zeros = as_bool_array(pc.and_(pc.starts_with(s, "0"), pc.greater(pc.utf8_length(s), 1)))
+    if zeros.any():
+        _raise_first(s, zeros, path, locate, "id", "id has a leading zero (ids are written "
+                     "without one; 0123 and 123 would count as two posts)")
+    big = as_bool_array(pc.and_(pc.equal(pc.utf8_length(s), 20), pc.greater(s, str(_MAX_ID))))
+    if big.any():
+        _raise_first(s, big, path, locate, "id", "id is too large for a 64-bit post id")
     return s
 
 
-def _times(arr: pa.Array, path, locate) -> pa.Array:
-    """Creation times as tz-aware UTC, parsed by Arrow (ISO 8601, 'Z' or offsets, naive = UTC)."""
+def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str) -> tuple[pa.Array, int]:
+    """Creation times as tz-aware UTC and how many were written without a zone (read as UTC).
+
+    Text must be ISO 8601 with a time of day (``2025-07-12T21:21:29.285Z``, ``... +00:00``);
+    words (``now``, ``today``), numbers and dates without a time are refused. Times must lie
+    from February 2022 (Truth Social's start) to ``upper``.
+    """
     utc = pa.timestamp("us", tz="UTC")
     if arr.null_count:
-        _raise_first(arr, as_bool_array(pc.is_null(arr)), path, locate, "created_at", "missing creation time")
+        _raise_first(arr, as_bool_array(pc.is_null(arr)), path, locate, "created_at",
+                     "missing creation time")
+    n = len(arr)
     if pa.types.is_timestamp(arr.type):
+        zoneless = n if arr.type.tz is None else 0
         if arr.type.tz is None:
             arr = pc.assume_timezone(arr, "UTC")
-        return pc.cast(arr, utc)
-    s = pc.cast(arr, pa.string())
+        try:
+            out = pc.cast(arr, utc)
+        except pa.ArrowInvalid:  # nanoseconds that do not fit microseconds, or out of range
+            out = pc.cast(arr, utc, safe=False)
+        _time_bounds(out, arr, path, locate, upper, upper_name)
+        return out, zoneless
+    s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
+    out = None
     try:
-        return pc.cast(s, utc)
+        out, zoneless = pc.cast(s, utc), 0  # every value has Z or an offset
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    try:
-        return pc.assume_timezone(pc.cast(s, pa.timestamp("us")), "UTC")
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    # mixed forms Arrow refuses as a whole, or a bad value: pandas locates it (error path)
-    values = pd.Series(s.to_pandas())
-    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
-    if parsed.isna().any():
-        _raise_first(s, parsed.isna().to_numpy(), path, locate, "created_at", "unparseable time")
-    return pa.array(parsed.astype("datetime64[us, UTC]"))
+    if out is None and pc.min(pc.utf8_length(s)).as_py() >= 16:  # has a time of day
+        try:
+            out, zoneless = pc.assume_timezone(pc.cast(s, pa.timestamp("us")), "UTC"), n
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    if out is None:
+        # mixed forms Arrow refuses as a whole, or a bad value (error path): ISO 8601 only
+        shaped = as_bool_array(pc.match_substring_regex(s, ISO_TIME))
+        if not shaped.all():
+            _raise_first(s, ~shaped, path, locate, "created_at",
+                         "unparseable time, expected ISO 8601 with a time of day such as "
+                         "2025-07-12T21:21:29Z")
+        zoned = as_bool_array(pc.match_substring_regex(s, ZONE_SUFFIX))
+        zoneless = int((~zoned).sum())
+        values = pd.Series(s.to_pandas())
+        parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+        if parsed.isna().any():
+            _raise_first(s, parsed.isna().to_numpy(), path, locate, "created_at",
+                         "not a real time")
+        out = pa.array(parsed.astype("datetime64[us, UTC]"))
+    _time_bounds(out, s, path, locate, upper, upper_name)
+    return out, zoneless
+
+
+def _time_bounds(t: pa.Array, shown, path, locate, upper: pd.Timestamp, upper_name: str) -> None:
+    if len(t) == t.null_count:  # no times (an empty part): nothing to bound
+        return
+    lo, hi = pc.min_max(t).values()
+    if lo.as_py() < TRUTH_SOCIAL_START.to_pydatetime():
+        _raise_first(shown, as_bool_array(pc.less(t, pa.scalar(TRUTH_SOCIAL_START, t.type))),
+                     path, locate, "created_at",
+                     "before Truth Social began (February 2022): not a plausible post time")
+    if hi.as_py() > upper.to_pydatetime():
+        _raise_first(shown, as_bool_array(pc.greater(t, pa.scalar(upper, t.type))), path, locate,
+                     "created_at", f"later than {upper_name} ({upper - CLOCK_SKEW:%Y-%m-%d %H:%M}"
+                     " UTC): not a plausible post time")
 
 
 def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
@@ -489,23 +508,38 @@ def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
     if arr.null_count:
         _raise_first(arr, as_bool_array(pc.is_null(arr)), path, locate, field_name, "missing count")
     if pa.types.is_integer(t):
-        bad = ~as_bool_array(pc.greater_equal(arr, 0))
-        if bad.any():
-            _raise_first(arr, bad, path, locate, field_name, "count is negative")
+        if pa.types.is_signed_integer(t):
+            bad = ~as_bool_array(pc.greater_equal(arr, pa.scalar(0, t)))
+            if bad.any():
+                _raise_first(arr, bad, path, locate, field_name, "count is negative")
+        if pa.types.is_uint64(t):
+            big = as_bool_array(pc.greater(arr, pa.scalar(int(_MAX_COUNT), pa.uint64())))
+            if big.any():
+                _raise_first(arr, big, path, locate, field_name,
+                             "count is too large (more than 2**63 - 1)")
         return pc.cast(arr, pa.int64())
     if pa.types.is_floating(t):
         v = arr.to_numpy(zero_copy_only=False)
         bad = ~np.isfinite(v) | (v != np.floor(v)) | (v < 0)
         if bad.any():
             _raise_first(arr, bad, path, locate, field_name, "count is not a non-negative integer")
+        big = v >= 2.0**63
+        if big.any():
+            _raise_first(arr, big, path, locate, field_name, "count is too large (more than 2**63 - 1)")
         return pa.array(v.astype(np.int64))
     s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
-    bad = ~_digits(s, 18)
+    bad = ~_digits(s, 19)
     if bad.any():
-        negative = as_bool_array(pc.match_substring_regex(s, r"^-[0-9]{1,18}$")) & bad
-        if negative.any() and np.flatnonzero(bad)[0] == np.flatnonzero(negative)[0]:
+        first = int(np.flatnonzero(bad)[0])
+        value = s[first].as_py() or ""
+        if value.startswith("-") and value[1:].isdigit():
             _raise_first(s, bad, path, locate, field_name, "count is negative", show=int)
+        if value.isascii() and value.isdigit():
+            _raise_first(s, bad, path, locate, field_name, "count is too large (more than 2**63 - 1)")
         _raise_first(s, bad, path, locate, field_name, "count is not a non-negative integer")
+    big = as_bool_array(pc.and_(pc.equal(pc.utf8_length(s), 19), pc.greater(s, _MAX_COUNT)))
+    if big.any():
+        _raise_first(s, big, path, locate, field_name, "count is too large (more than 2**63 - 1)")
     return pc.cast(s, pa.int64())
 
 
@@ -531,11 +565,11 @@ def _media(arr: pa.Array | None, n: int, path) -> pa.Array:
 # --------------------------------------------------------------------------- merging
 
 
-def _dedupe_within(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
-    """Keep one row per id inside one capture: the one with the higher counts."""
-    key = _id_keys(frame["id"])
+def _dedupe_within(frame: pd.DataFrame, key: np.ndarray):
+    """Keep one row per id inside one capture: the one with the higher counts. Returns
+    ``(frame, rows dropped, ids whose rows differed in counts, positions kept or None)``."""
     if not _has_duplicates(key):
-        return frame, 0, 0
+        return frame, 0, 0, None
     dup = pd.Series(key).duplicated(keep=False).to_numpy()
     total = (frame["replies"] + frame["retruths"] + frame["likes"]).to_numpy()
     order = np.lexsort((frame["replies"].to_numpy(), total))
@@ -545,7 +579,7 @@ def _dedupe_within(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     extra = len(frame) - len(kept)
     dups = frame.loc[dup, ["id", "replies", "retruths", "likes"]]
     differing = int(dups.drop_duplicates().shape[0] - dups["id"].nunique())
-    return kept.reset_index(drop=True), extra, max(differing, 0)
+    return kept.reset_index(drop=True), extra, max(differing, 0), keep
 
 
 def _id_keys(ids: pd.Series) -> np.ndarray:
@@ -579,7 +613,9 @@ def _rank_captures(captures: list[Capture], ordered_by: str) -> None:
         captures[i].rank = rank
 
 
-def _merge(frames: list[pd.DataFrame], captures: list[Capture]) -> Archive:
+def _merge(frames: list[pd.DataFrame], captures: list[Capture], text: pa.Array | None) -> Archive:
+    """Merge captures (the latest capture's counts win) and classify every post, once.
+    ``text``: the cleaned Arrow text of a single capture (saves a pandas-to-Arrow copy)."""
     if len(frames) == 1:  # one capture: nothing to merge, no sorting of ids
         posts = frames[0]
         history = posts[HISTORY_COLUMNS]
@@ -602,10 +638,9 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture]) -> Archive:
                 posts.loc[ids, col] = known.loc[ids, col]
             no_url = posts.index[posts["url"].isna()].intersection(known.index)
             posts.loc[no_url, "url"] = known.loc[no_url, "url"]
-        if posts["content"].notna().any():
-            posts["kind"] = classify(posts["content"], posts["media_count"].to_numpy(),
-                                     all_counts_zero(posts)).to_numpy()
         posts = posts.reset_index(drop=True)
+    posts["kind"] = classify(text if text is not None else posts["content"],
+                             posts["media_count"].to_numpy(), all_counts_zero(posts)).to_numpy()
     if not posts["created_at"].is_monotonic_decreasing:
         posts = posts.sort_values("created_at", ascending=False, kind="stable")
     posts = posts[POST_COLUMNS].reset_index(drop=True)

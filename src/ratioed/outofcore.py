@@ -13,10 +13,8 @@ memory limit. Only the flagged rows come back.
 
 from __future__ import annotations
 
+from .load import COUNT_FIELDS as COLUMNS  # archive column -> the name the rules use
 from .ratios import RULES
-
-# archive column -> the name the rules use
-COLUMNS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
 
 
 def sql_flags() -> dict[str, str]:
