@@ -19,21 +19,18 @@ How a build works (``make report`` calls :func:`build_report`):
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 import yaml
 
-from . import __version__, paths
+from . import export, paths
 from .errors import InputError
 from .files import write_text_atomic
-from .record import git_commit
 
 KERNEL_NAME = "python3"
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free
@@ -257,68 +254,6 @@ def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bo
 # --------------------------------------------------------------------------- export
 
 
-def _header_cells(params: dict) -> list:
-    """Cells that open the report: title, findings (the claims ledger) and provenance.
-
-    Built as HTML *outputs* from escaped values, so nothing from the data becomes markup.
-    """
-    import pandas as pd
-
-    e = html.escape
-    prov = json.loads(paths.PROVENANCE_JSON.read_text()) if paths.PROVENANCE_JSON.exists() else {}
-    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<h1>Was Trump \u201cratioed\u201d on his own platform? Checking the numbers</h1>",
-             "<p class='lede'>On 12 July 2025 a Truth Social post by Donald Trump defending "
-             "Attorney General Pam Bondi drew more replies than likes and more replies than "
-             "re-truths. This report regenerates every figure, table and checked claim from the "
-             "public archive of his posts. Engagement counts are snapshots taken when the archive "
-             "captured each post, not final totals.</p>"]
-    if paths.CLAIMS_CSV.exists():
-        claims = pd.read_csv(paths.CLAIMS_CSV, dtype=str, keep_default_na=False)
-        table = claims[["claim", "status", "evidence"]].rename(columns=str.capitalize).to_html(
-            index=False, escape=True, border=0, classes="claims")
-        parts.append("<h2>Findings: the story's claims, checked</h2>" + table)
-    src_rows = "".join(
-        f"<tr><td>{e(s['source'])}</td><td><code>{e(s['sha256'][:16])}\u2026</code></td>"
-        f"<td>{s['rows']:,}</td><td>{e(str(s['first_post']))}</td><td>{e(str(s['last_post']))}</td>"
-        f"<td>{e(str(s['captured_at'] or 'not stated (order ' + str(s['capture_rank'] + 1) + ')'))}</td></tr>"
-        for s in prov.get("sources", []))
-    par = params
-    par_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(json.dumps(v))}</td></tr>"
-                       for k, v in par.items())
-    parts.append(
-        "<h2>Provenance</h2><table class='provenance'><thead><tr><th>Source</th><th>sha256</th>"
-        "<th>Rows</th><th>First post (UTC)</th><th>Last post (UTC)</th><th>Captured</th></tr>"
-        f"</thead><tbody>{src_rows}</tbody></table>"
-        f"<table class='provenance'><tbody>{par_rows}"
-        f"<tr><th>package</th><td>ratioed {e(prov.get('package_version', __version__))}</td></tr>"
-        f"<tr><th>git commit</th><td><code>{e(prov.get('git_commit', git_commit()))}</code></td></tr>"
-        f"<tr><th>built</th><td>{e(built)}</td></tr></tbody></table>")
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "\n".join(parts)})]
-    return [cell]
-
-
-def export_report(executed: list[Path], params: dict) -> Path:
-    """One nbconvert call: the executed notebooks, without code, into ``reports/index.html``."""
-    from nbconvert import HTMLExporter
-
-    report = nbformat.v4.new_notebook()
-    report.metadata["title"] = "Was Trump \u201cratioed\u201d on his own platform?"
-    report.cells = _header_cells(params)
-    for path in executed:
-        nb = nbformat.read(path, as_version=4)
-        report.cells += [c for c in nb.cells
-                         if not {"ratioed-reset", "parameters", "injected-parameters"}
-                         & set(c.metadata.get("tags", []))]
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(report)
-    write_text_atomic(paths.REPORT_HTML, body)
-    return paths.REPORT_HTML
-
-
 def build_report(sources=None, params_file=None, overrides=None, only=None,
                  progress: bool = True) -> int:
     """Run stale notebooks and export the report; return a process exit code."""
@@ -348,7 +283,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             print("all notebooks up to date", file=sys.stderr)
         stop_kernel(km)
         km = None
-        export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
+        export.export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
     except InputError as err:
         print(f"make report: input error: {err}", file=sys.stderr)
         return 2
