@@ -135,14 +135,14 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None) -> Figure:
 def _alt_likes_vs_replies(data, plotted, highlight_id) -> str:
     above = plotted.loc[plotted["replies"] > plotted["likes"]]
     alt = (f"Scatter of replies against likes, log scales: {labels.count(len(plotted), 'post')}"
-           f"; {labels.count(len(above))} above the replies = likes line")
+           f"; {labels.count(len(above)) if len(above) else 'none'} above the replies = likes line")
     if 0 < len(above) <= 3:
         alt += ": " + "; ".join(_one_post(r) for _, r in above.iterrows())
     hl = data.loc[data["highlight"]]
     if len(hl):
         r = hl.iloc[0]
         side = "above" if r["replies"] > r["likes"] else "on or below"
-        alt += (f". The highlighted post ({r['created_at']:%d %B %Y}) is {side} the line: "
+        alt += (f". The highlighted post ({labels.day(r['created_at'])}) is {side} the line: "
                 f"{_one_post(r)}")
     elif highlight_id:
         alt += f". Post {highlight_id} is not in these data"
@@ -189,7 +189,8 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
     if len(defined):
         alt += (f", {defined['created_local'].min():%d %B %Y} to "
                 f"{defined['created_local'].max():%d %B %Y} ({tz}); "
-                f"{labels.count(int((defined['reply_like_ratio'] > 1).sum()))} above 1 (more "
+                f"{labels.count(above) if (above := int((defined['reply_like_ratio'] > 1).sum())) else 'none'}"
+                f" above 1 (more "
                 f"replies than likes). The line is the median of the previous {span}")
     if len(hl) and pd.notna(hl.iloc[0]["reply_like_ratio"]):
         r = hl.iloc[0]
