@@ -65,6 +65,12 @@ def test_lede_data_follows_the_numbers():
     assert lede["highlight"]["day"] == "2 July 2025" and lede["highlight"]["ratioed_story"] is False
     assert lede["observed"] is None
     assert export.lede({})["highlight"] is None  # nothing recorded yet: the template says less
+    # an observation with a count missing is not quoted; an empty input's NaT dates are blank
+    numbers["claims"] = {"C2": {"numbers": {"observed": {"replies": 5, "likes": None,
+                                                         "retruths": 1}}}}
+    numbers["load"].update(first_post="NaT", last_post=None)
+    lede = export.lede(numbers)
+    assert lede["observed"] is None and lede["first_post"] == "" and lede["last_post"] == ""
 
 
 # --------------------------------------------------------------------------- built report

@@ -158,7 +158,8 @@ def lede(numbers: dict) -> dict:
         }
     for claim in numbers.get("claims", {}).values():  # the reporters' reading, when checked
         observed = (claim.get("numbers") or {}).get("observed") if isinstance(claim, dict) else None
-        if isinstance(observed, dict) and {"replies", "likes", "retruths"} <= set(observed):
+        if isinstance(observed, dict) and all(isinstance(observed.get(k), int | float)
+                                              for k in ("replies", "likes", "retruths")):
             out["observed"] = observed
             break
     return out

@@ -80,21 +80,29 @@ def definition(key: str) -> str:
     return f"\u201c{key}\u201d: {DEFINITION_WORDS.get(key, key)}"
 
 
+def _when(value):
+    """A datetime from a datetime or an ISO string; None for blanks, NaT and unreadable text."""
+    if value is None or value == "" or str(value) == "NaT":
+        return None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace(" ", "T", 1))
+        except ValueError:
+            return None
+    return value
+
+
 def day(value) -> str:
     """A date or ISO time as "12 July 2025" (no leading zero)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace(" ", "T", 1))
-    return f"{value.day} {value:%B %Y}"
+    value = _when(value)
+    return f"{value.day} {value:%B %Y}" if value is not None else ""
 
 
 def moment(value, tz: str | None = None) -> str:
     """An ISO time as "12 July 2025, 21:21 UTC" (in ``tz`` when given)."""
-    if value is None or value == "":
+    value = _when(value)
+    if value is None:
         return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace(" ", "T", 1))
     if tz and value.tzinfo is not None:
         from zoneinfo import ZoneInfo
 
