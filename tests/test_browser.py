@@ -94,6 +94,12 @@ def test_report_renders_accessibly(report, size, tmp_path):
         assert driver.execute_script("return document.documentElement.scrollWidth") <= width
         assert driver.execute_script(OVERFLOW_JS) == []
 
+        # axe-core judges contrast only inside the viewport: show the whole page, details open
+        driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+        full = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": min(full, 20000), "deviceScaleFactor": 1,
+            "mobile": width < 600})
         axe = Axe(driver)
         axe.inject()
         result = axe.run()
@@ -101,6 +107,13 @@ def test_report_renders_accessibly(report, size, tmp_path):
         bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert bad == []
+        unjudged = [n["target"] for v in result["incomplete"] if v["id"] == "color-contrast"
+                    for n in v["nodes"]]
+        if size == "desktop":  # on a phone, wide tables sit partly outside the viewport
+            assert len(unjudged) <= 2, f"contrast left undecided for {unjudged[:5]}"
+        driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = false)")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
         logs = driver.get_log("browser")
         assert [e for e in logs if e["level"] in ("SEVERE", "WARNING")] == []
         (SHOTS / f"report-{size}.png").write_bytes(_full_page_png(driver, width))
