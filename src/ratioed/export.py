@@ -156,7 +156,7 @@ def lede(numbers: dict) -> dict:
             "more_than_likes": hl["replies"] > hl["likes"],
             "more_than_retruths": hl["replies"] > hl["retruths"],
         }
-    for claim in numbers.get("claims", {}).values():  # the reporters' reading, when checked
+    for _, claim in sorted((numbers.get("claims") or {}).items()):  # the reporters' reading
         observed = (claim.get("numbers") or {}).get("observed") if isinstance(claim, dict) else None
         if isinstance(observed, dict) and all(isinstance(observed.get(k), int | float)
                                               for k in ("replies", "likes", "retruths")):

@@ -137,7 +137,7 @@ def _alt_likes_vs_replies(data, plotted, highlight_id) -> str:
     alt = (f"Scatter of replies against likes, log scales: {labels.count(len(plotted), 'post')}"
            f"; {labels.count(len(above)) if len(above) else 'none'} above the replies = likes line")
     if 0 < len(above) <= 3:
-        alt += ": " + "; ".join(_one_post(r) for _, r in above.iterrows())
+        alt += ": " + "; ".join(_one_post(r) for _, r in above.iterrows())  # per-row: <= 3
     hl = data.loc[data["highlight"]]
     if len(hl):
         r = hl.iloc[0]
@@ -244,7 +244,7 @@ def highlight_captures(readings: pd.DataFrame) -> Figure:
     alt = "The highlighted post's counts, reading by reading: " + "; ".join(
         f"{r['reading']}: {labels.number(r['replies'], 0)} replies, "
         f"{labels.number(r['retruths'], 0)} re-truths, {labels.number(r['likes'], 0)} likes"
-        for _, r in readings.iterrows()) + "."
+        for _, r in readings.iterrows()) + "."  # per-row: a few readings, in words
     return Figure(fig, readings, alt)
 
 
@@ -277,9 +277,10 @@ def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
                and not pd.api.types.is_bool_dtype(df[c])}
     head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>'
                    f"{e(labels.column(c, headings))}</th>" for c in cols)
+    rows = df.itertuples(index=False)  # per-row: a display table (tens of rows), escaped cell by cell
     body = "".join("<tr>" + "".join(
         f'<td{" class=num" if c in numeric else ""}>{e(cell(v, c))}</td>'
-        for c, v in zip(cols, row, strict=True)) + "</tr>" for row in df.itertuples(index=False))
+        for c, v in zip(cols, row, strict=True)) + "</tr>" for row in rows)
     link = ""
     if csv is not None:
         import os
