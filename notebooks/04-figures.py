@@ -43,7 +43,7 @@ display(Markdown(f"**{len(ratios):,} posts** to draw ({labels.date_range(start, 
 
 # %% tags=["key-figure"]
 figures.save_figure(
-    figures.likes_vs_replies(ratios, highlight_id), "fig1-likes-vs-replies",
+    figures.likes_vs_replies(ratios, highlight_id, tz), "fig1-likes-vs-replies",
     caption=f"Figure 1. Replies against likes, one dot per post ({labels.date_range(start, end)}); "
             f"the dashed line is replies = likes, the diamond is post {highlight_id}.")
 

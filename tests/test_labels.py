@@ -44,6 +44,7 @@ def test_counts_dates_and_definitions_in_words():
     assert labels.count(0, "post") == "no posts"
     assert labels.count(1234, "post") == "1,234 posts"
     assert labels.day("2025-07-12T21:21:06+00:00") == "12 July 2025"
+    assert labels.day("2025-07-13T02:00:00+00:00", "America/New_York") == "12 July 2025"
     assert labels.moment("2025-07-12T21:21:06+00:00", "America/New_York") == \
         "12 July 2025, 17:21 America/New_York"
     assert labels.date_range("2025-07-11", "2025-07-19") == "11 July 2025 to 19 July 2025"

@@ -151,7 +151,7 @@ def lede(numbers: dict) -> dict:
     }
     if hl:
         out["highlight"] = {
-            **hl, "day": labels.day(hl.get("created_at")),
+            **hl, "day": labels.day(hl.get("created_at"), ratios.get("tz")),
             "ratioed_story": (hl.get("ratioed") or {}).get(story),
             "more_than_likes": hl["replies"] > hl["likes"],
             "more_than_retruths": hl["replies"] > hl["retruths"],

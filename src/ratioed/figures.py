@@ -96,8 +96,9 @@ def _one_post(r) -> str:
     return f"{int(r['replies']):,} replies to {int(r['likes']):,} likes"
 
 
-def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None) -> Figure:
-    """Scatter of likes (x) against replies (y), log scales, with the replies = likes line.
+def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "UTC") -> Figure:
+    """Scatter of likes (x) against replies (y), log scales, with the replies = likes line; the
+    highlighted post's date is its calendar day in ``tz``.
 
     Posts with 0 likes or 0 replies cannot sit on a log axis; they are left out and counted in
     the figure's note and its alternative text.
@@ -118,7 +119,8 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None) -> Figure:
         r = hl.iloc[0]
         ax.scatter([r["likes"]], [r["replies"]], s=90, marker="D", color=HIGHLIGHT_COLOR,
                    zorder=3, edgecolor="black", linewidths=0.8, label="highlighted post")
-        ax.annotate(f"{r['created_at']:%d %b %Y}\n{r['replies']:,} replies\n{r['likes']:,} likes",
+        ax.annotate(f"{r['created_at'].tz_convert(tz):%d %b %Y}\n{r['replies']:,} replies\n"
+                    f"{r['likes']:,} likes",
                     (r["likes"], r["replies"]), xytext=(-12, 12), textcoords="offset points",
                     ha="right", fontsize=9, color=HIGHLIGHT_COLOR)
     ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="Likes (log scale)",
@@ -129,10 +131,10 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None) -> Figure:
     note = f"{len(plotted):,} posts" + (f"; {left_out:,} with 0 likes or 0 replies not shown"
                                         if left_out else "")
     ax.legend(loc="lower right", fontsize=9, title=note, title_fontsize=8)
-    return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id))
+    return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id, tz))
 
 
-def _alt_likes_vs_replies(data, plotted, highlight_id) -> str:
+def _alt_likes_vs_replies(data, plotted, highlight_id, tz) -> str:
     above = plotted.loc[plotted["replies"] > plotted["likes"]]
     alt = (f"Scatter of replies against likes, log scales: {labels.count(len(plotted), 'post')}"
            f"; {labels.count(len(above)) if len(above) else 'none'} above the replies = likes line")
@@ -142,7 +144,7 @@ def _alt_likes_vs_replies(data, plotted, highlight_id) -> str:
     if len(hl):
         r = hl.iloc[0]
         side = "above" if r["replies"] > r["likes"] else "on or below"
-        alt += (f". The highlighted post ({labels.day(r['created_at'])}) is {side} the line: "
+        alt += (f". The highlighted post ({labels.day(r['created_at'], tz)}) is {side} the line: "
                 f"{_one_post(r)}")
     elif highlight_id:
         alt += f". Post {highlight_id} is not in these data"

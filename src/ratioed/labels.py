@@ -92,10 +92,17 @@ def _when(value):
     return value
 
 
-def day(value) -> str:
-    """A date or ISO time as "12 July 2025" (no leading zero)."""
+def day(value, tz: str | None = None) -> str:
+    """A date or ISO time as "12 July 2025" (no leading zero), the calendar day in ``tz`` when
+    given (a post at 02:00 UTC is the previous day in New York)."""
     value = _when(value)
-    return f"{value.day} {value:%B %Y}" if value is not None else ""
+    if value is None:
+        return ""
+    if tz and getattr(value, "tzinfo", None) is not None:
+        from zoneinfo import ZoneInfo
+
+        value = value.astimezone(ZoneInfo(tz))
+    return f"{value.day} {value:%B %Y}"
 
 
 def moment(value, tz: str | None = None) -> str:
