@@ -33,12 +33,21 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import paths
-from ratioed.claims import (LEDGER_DEFINITION, NOT_CHECKABLE, SUPPORTED, Completeness, Evidence,
-                            declared_flag, evaluate, later_flagged, read_claims,
-                            read_observations)
+from ratioed.claims import (
+    LEDGER_DEFINITION,
+    NOT_CHECKABLE,
+    SUPPORTED,
+    Completeness,
+    Evidence,
+    declared_flag,
+    evaluate,
+    later_flagged,
+    read_claims,
+)
 from ratioed.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
 from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic
+from ratioed.observations import read_observations
 from ratioed.ratios import DEFINITIONS
 from ratioed.record import record_numbers
 

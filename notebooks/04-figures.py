@@ -9,55 +9,68 @@
 # %% [markdown]
 # # 4. Figures
 #
-# Each figure is saved in `reports/figures/` as PNG and SVG, beside a CSV of the numbers it
-# draws, so a graphics desk or fact-checker can redraw or check it without Python.
+# Each figure is saved in `reports/figures/` as PNG and SVG (with real text, for a graphics
+# desk), beside a CSV of the numbers it draws, so a graphics desk or fact-checker can redraw or
+# check it without Python. Every caption, legend and axis label that names a parameter is
+# written from it.
 
 # %% tags=["parameters"]
-highlight_id = "114842356238631061"  # the post to highlight and label (a string)
-tz = "America/New_York"  # time zone for dates on the time axis
-observations = None  # CSV of reporters readings. None means data/raw/observations.csv
+highlight_id: str = "114842356238631061"  # the post to highlight and label (a string)
+tz: str = "America/New_York"  # time zone for dates on the time axis
+observations: str | None = None  # CSV of reporters' readings; None means data/raw/observations.csv
+definition: str = "both"  # the definition of "ratioed" this build uses (figure 3 highlights it)
+trailing_window: str = "30D"  # the baseline window drawn in figure 2
+start: str | None = None  # first day kept by notebook 1 (named in figure 1's caption)
+end: str | None = None  # last day kept by notebook 1
 
 # %%
 import pandas as pd
-from IPython.display import display
+from IPython.display import Markdown, display
 
-from ratioed import figures, paths
-from ratioed.claims import read_observations
+from ratioed import figures, labels, paths
 from ratioed.files import read_parquet
+from ratioed.observations import read_observations
 
 figures.style()
 ratios = read_parquet(paths.RATIOS_PARQUET)
 history = read_parquet(paths.HISTORY_PARQUET)
-print(f"{len(ratios):,} posts to draw")
+span = labels.window(trailing_window)
+display(Markdown(f"**{len(ratios):,} posts** to draw ({labels.date_range(start, end)})."))
 
 # %% [markdown]
 # ## Figure 1. Replies against likes
 # Posts above the dashed line drew more replies than likes.
 
-# %%
-fig, data = figures.likes_vs_replies(ratios, highlight_id)
-figures.save_figure(fig, "fig1-likes-vs-replies", data)
+# %% tags=["key-figure"]
+figures.save_figure(
+    figures.likes_vs_replies(ratios, highlight_id, tz), "fig1-likes-vs-replies",
+    caption=f"Figure 1. Replies against likes, one dot per post ({labels.date_range(start, end)}); "
+            f"the dashed line is replies = likes, the diamond is post {highlight_id}.")
 
 # %% [markdown]
 # ## Figure 2. Replies per like over time
-# Each dot is a post; the line is the median of the account's posts in the 30 days before.
 
 # %%
-fig, data = figures.ratio_over_time(ratios, highlight_id, tz)
-figures.save_figure(fig, "fig2-reply-like-ratio-over-time", data)
+figures.save_figure(
+    figures.ratio_over_time(ratios, highlight_id, tz, trailing_window),
+    "fig2-reply-like-ratio-over-time",
+    caption=f"Figure 2. Each dot is a post; the line is the median of the account's posts in "
+            f"the previous {span}. Dates in {tz}.")
 
 # %% [markdown]
 # ## Figure 3. How many posts each definition of "ratioed" flags
 
 # %%
 counts = pd.read_csv(paths.TABLES_DIR / "definitions.csv", dtype={"flagged_ids": str})
-fig, data = figures.definition_counts(counts)
-figures.save_figure(fig, "fig3-definitions", data)
+figures.save_figure(
+    figures.definition_counts(counts, definition), "fig3-definitions",
+    caption=f"Figure 3. Posts flagged by each definition; hatched: the definition this build "
+            f"uses, {labels.definition(definition)}.")
 
 # %% [markdown]
 # ## Figure 4. The highlighted post, capture by capture
-# The archive's counts at each capture, and the reporter's reading. Counts only grow, so a later
-# reading should be higher on every count.
+# The archive's counts at each capture, and the reporters' readings. Counts only grow, so a
+# later reading should be higher on every count.
 
 # %%
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
@@ -71,7 +84,10 @@ readings = pd.concat([
     )[["reading", "replies", "retruths", "likes"]],
 ], ignore_index=True)
 if len(readings):
-    fig, data = figures.highlight_captures(readings)
-    display(figures.save_figure(fig, "fig4-highlight-readings", data))
+    display(figures.save_figure(
+        figures.highlight_captures(readings), "fig4-highlight-readings",
+        caption=f"Figure 4. Post {highlight_id}: replies, re-truths and likes in each capture "
+                f"of the archive and in each reporter's reading."))
 else:
-    print(f"Post {highlight_id} is in neither the input nor the observations: no figure 4")
+    display(Markdown(f"Post {highlight_id} is in neither the input nor the observations: "
+                     "no figure 4."))

@@ -19,21 +19,18 @@ How a build works (``make report`` calls :func:`build_report`):
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__, paths
+from . import paths
 from .errors import InputError
 from .files import write_text_atomic
 from .params import prepare
 from .publish import build_lock, discard, new_stage, publish, use_outputs
-from .record import git_commit
 
 KERNEL_NAME = "python3"
 NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
@@ -328,70 +325,6 @@ def _timed_out_cell(nb_path: Path, err: Exception) -> str:
 # --------------------------------------------------------------------------- export
 
 
-def _header_cells(params: dict) -> list:
-    """Cells that open the report: title, findings (the claims ledger) and provenance.
-
-    Built as HTML *outputs* from escaped values, so nothing from the data becomes markup.
-    """
-    import nbformat
-    import pandas as pd
-
-    e = html.escape
-    prov = json.loads(paths.PROVENANCE_JSON.read_text()) if paths.PROVENANCE_JSON.exists() else {}
-    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<h1>Was Trump \u201cratioed\u201d on his own platform? Checking the numbers</h1>",
-             "<p class='lede'>On 12 July 2025 a Truth Social post by Donald Trump defending "
-             "Attorney General Pam Bondi drew more replies than likes and more replies than "
-             "re-truths. This report regenerates every figure, table and checked claim from the "
-             "public archive of his posts. Engagement counts are snapshots taken when the archive "
-             "captured each post, not final totals.</p>"]
-    if paths.CLAIMS_CSV.exists():
-        claims = pd.read_csv(paths.CLAIMS_CSV, dtype=str, keep_default_na=False)
-        table = claims[["claim", "status", "evidence"]].rename(columns=str.capitalize).to_html(
-            index=False, escape=True, border=0, classes="claims")
-        parts.append("<h2>Findings: the story's claims, checked</h2>" + table)
-    src_rows = "".join(
-        f"<tr><td>{e(s['source'])}</td><td><code>{e(s['sha256'][:16])}\u2026</code></td>"
-        f"<td>{s['rows']:,}</td><td>{e(str(s['first_post']))}</td><td>{e(str(s['last_post']))}</td>"
-        f"<td>{e(str(s['captured_at'] or 'not stated (order ' + str(s['capture_rank'] + 1) + ')'))}</td></tr>"
-        for s in prov.get("sources", []))
-    par = params
-    par_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(json.dumps(v))}</td></tr>"
-                       for k, v in par.items())
-    parts.append(
-        "<h2>Provenance</h2><table class='provenance'><thead><tr><th>Source</th><th>sha256</th>"
-        "<th>Rows</th><th>First post (UTC)</th><th>Last post (UTC)</th><th>Captured</th></tr>"
-        f"</thead><tbody>{src_rows}</tbody></table>"
-        f"<table class='provenance'><tbody>{par_rows}"
-        f"<tr><th>package</th><td>ratioed {e(prov.get('package_version', __version__))}</td></tr>"
-        f"<tr><th>git commit</th><td><code>{e(prov.get('git_commit', git_commit()))}</code></td></tr>"
-        f"<tr><th>built</th><td>{e(built)}</td></tr></tbody></table>")
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "\n".join(parts)})]
-    return [cell]
-
-
-def export_report(executed: list[Path], params: dict) -> Path:
-    """One nbconvert call: the executed notebooks, without code, into ``reports/index.html``."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    report = nbformat.v4.new_notebook()
-    report.metadata["title"] = "Was Trump \u201cratioed\u201d on his own platform?"
-    report.cells = _header_cells(params)
-    for path in executed:
-        nb = nbformat.read(path, as_version=4)
-        report.cells += [c for c in nb.cells
-                         if not {"ratioed-reset", "parameters", "injected-parameters"}
-                         & set(c.metadata.get("tags", []))]
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(report)
-    write_text_atomic(paths.REPORT_HTML, body)
-    return paths.REPORT_HTML
-
-
 def build_report(sources=None, params_file=None, overrides=None, only=None,
                  progress: bool | None = None) -> str:
     """Run the stale notebooks and export the report, publishing the outputs as a whole.
@@ -432,7 +365,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             changed = record_changes(params)
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])
             write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
-            export_report([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
+            export_page([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
             use_outputs(None)
             publish(stage)
         except BaseException:
@@ -443,6 +376,17 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             raise
     return (f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} ({len(stale)} notebook(s) "
             f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
+
+
+def export_page(executed: list[Path], params: dict) -> None:
+    """Export the report page (:func:`ratioed.export.export_report`, imported only when a page
+    is written: a no-op build loads no nbconvert); an export refusal is a build failure."""
+    from . import export
+
+    try:
+        export.export_report(executed, params)
+    except export.ExportError as err:
+        raise BuildError(f"export: {err}") from None
 
 
 def record_changes(params: dict) -> str:

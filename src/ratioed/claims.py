@@ -386,13 +386,6 @@ def read_claims(path) -> list[dict]:
     return claims
 
 
-def read_observations(path) -> pd.DataFrame:
-    """Reporters' readings: ``post_id, observed_at, replies, retruths, likes, source, note``."""
-    obs = pd.read_csv(path, dtype={"post_id": str, "source": str, "note": str})
-    obs["observed_at"] = pd.to_datetime(obs["observed_at"], format="ISO8601")
-    return obs
-
-
 def evaluate(claims: list[dict], ev: Evidence) -> pd.DataFrame:
     """One row per claim: ``id, claim, status, evidence, numbers`` (numbers as JSON)."""
     rows = []

@@ -1,80 +1,126 @@
 """The story's figures. Each is saved through :func:`save_figure` as PNG and SVG with the CSV of
 the numbers it draws beside it (``reports/figures/fig1-likes-vs-replies.{png,svg,csv}``).
 
+Every figure function returns a :class:`Figure`: the matplotlib figure, the numbers it draws and
+its alternative text, written from those numbers (what it shows and the number that matters), so
+a screen reader learns what a sighted reader sees. Labels that name a parameter (window,
+definition, time zone) are generated from it (:mod:`ratioed.labels`).
+
 Saving is deterministic: fixed DPI, fixed SVG hash salt, no date or software metadata, so the
-same inputs give byte-identical files.
+same inputs give byte-identical files. SVG text stays text (``svg.fonttype = "none"``), so a
+graphics desk can edit it and a test can read it.
+
+Colours: a dark vermillion and a blue from the Okabe-Ito palette (told apart by readers with any
+common colour-vision deficiency), each with at least 4.5:1 contrast on white; the highlighted
+mark also differs in size, outline or hatching, never by colour alone.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import os
+from typing import NamedTuple
 
 import matplotlib
 
 matplotlib.rcParams["svg.hashsalt"] = "ratioed"
+matplotlib.rcParams["svg.fonttype"] = "none"
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from . import paths  # noqa: E402
+from . import labels, paths  # noqa: E402
 from .files import write_bytes_atomic, write_csv_atomic  # noqa: E402
 
 DPI = 150
 RASTER_ABOVE = 2000  # scatters with more dots are embedded as an image inside the SVG
 PLAIN = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")  # 1,000 not 10^3
-HIGHLIGHT_COLOR = "#d62728"
-BASE_COLOR = "#4c72b0"
+HIGHLIGHT_COLOR = "#C04A00"  # dark vermillion: 5.0:1 on white
+BASE_COLOR = "#0072B2"  # Okabe-Ito blue: 5.2:1 on white
+NEUTRAL_COLOR = "#767676"  # grey: 4.5:1 on white
+
+
+class Figure(NamedTuple):
+    """A drawn figure, the numbers it draws (saved as CSV) and its alternative text."""
+
+    fig: object
+    data: pd.DataFrame
+    alt: str
+
+
+class FigureOutput:
+    """What a notebook displays for a saved figure: the PNG, its alternative text, caption and
+    the relative links to its files (the report's template renders them as a ``<figure>``)."""
+
+    def __init__(self, png: bytes, width: int, alt: str, caption: str, files: dict[str, str]):
+        self.png, self.width, self.alt, self.caption, self.files = png, width, alt, caption, files
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt}
+        meta = {"image/png": {"width": self.width, "alt": self.alt, "caption": self.caption,
+                              "files": self.files}}
+        return data, meta
 
 
 def style() -> None:
     """The house style for every figure."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=1.0)
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": DPI, "svg.hashsalt": "ratioed",
-                         "axes.titleweight": "bold", "axes.titlelocation": "left",
-                         "figure.constrained_layout.use": True})
+                         "svg.fonttype": "none", "axes.titleweight": "bold",
+                         "axes.titlelocation": "left", "figure.constrained_layout.use": True})
 
 
-def save_figure(fig, name: str, data: pd.DataFrame, folder=None):
+def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> FigureOutput:
     """Write ``<name>.png``, ``<name>.svg`` and ``<name>.csv`` (the numbers drawn) atomically,
-    close the figure, and return the PNG for display (the notebook shows exactly the file)."""
-    from IPython.display import Image
-
+    close the figure, and return the PNG for display (the notebook shows exactly the file),
+    carrying the figure's alternative text, ``caption`` and links to the three files."""
     folder = folder or paths.FIGURES_DIR
+    fig = figure.fig
     png = b""
     for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)  # layout: constrained (one draw)
         write_bytes_atomic(folder / f"{name}.{fmt}", buf.getvalue())
         png = png or buf.getvalue()
-    write_csv_atomic(data, folder / f"{name}.csv")
+    write_csv_atomic(figure.data, folder / f"{name}.csv")
+    width = int(fig.get_figwidth() * 100)
     plt.close(fig)
-    return Image(data=png, format="png", width=fig.get_figwidth() * 100)
+    rel = os.path.relpath(folder, paths.REPORTS_DIR).replace(os.sep, "/")
+    files = {ext.upper(): f"{rel}/{name}.{ext}" for ext in ("png", "svg", "csv")}
+    return FigureOutput(png, width, figure.alt, caption, files)
 
 
-def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None):
-    """Scatter of likes (x) against replies (y), log scales, with the replies = likes line.
+def _one_post(r) -> str:
+    return f"{int(r['replies']):,} replies to {int(r['likes']):,} likes"
+
+
+def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "UTC") -> Figure:
+    """Scatter of likes (x) against replies (y), log scales, with the replies = likes line; the
+    highlighted post's date is its calendar day in ``tz``.
 
     Posts with 0 likes or 0 replies cannot sit on a log axis; they are left out and counted in
-    the figure's note. Returns ``(fig, data)``.
+    the figure's note and its alternative text.
     """
     data = posts[["id", "created_at", "replies", "retruths", "likes"]].copy()
     data["highlight"] = data["id"] == highlight_id
     plotted = data.loc[(data["likes"] > 0) & (data["replies"] > 0)]
     fig, ax = plt.subplots(figsize=(7, 6))
-    ax.scatter(plotted["likes"], plotted["replies"], s=14, alpha=0.45, color=BASE_COLOR,
+    ax.scatter(plotted["likes"], plotted["replies"], s=14, alpha=0.55, color=BASE_COLOR,
                linewidths=0, label="a post", rasterized=len(plotted) > RASTER_ABOVE)
     lo = max(1, min(plotted["likes"].min(), plotted["replies"].min()) / 1.5) if len(plotted) else 1
     hi = max(plotted["likes"].max(), plotted["replies"].max()) * 1.5 if len(plotted) else 10
-    ax.plot([lo, hi], [lo, hi], color="0.3", lw=1, ls="--", label="replies = likes")
+    ax.plot([lo, hi], [lo, hi], color="0.25", lw=1, ls="--", label="replies = likes")
     ax.fill_between([lo, hi], [lo, hi], [hi, hi], color=HIGHLIGHT_COLOR, alpha=0.05, lw=0)
     ax.text(lo * 1.3, hi / 1.6, "more replies than likes", color=HIGHLIGHT_COLOR, fontsize=9)
     hl = plotted.loc[plotted["highlight"]]
     if len(hl):
         r = hl.iloc[0]
-        ax.scatter([r["likes"]], [r["replies"]], s=70, color=HIGHLIGHT_COLOR, zorder=3,
-                   edgecolor="white", label="highlighted post")
-        ax.annotate(f"{r['created_at']:%d %b %Y}\n{r['replies']:,} replies\n{r['likes']:,} likes",
+        ax.scatter([r["likes"]], [r["replies"]], s=90, marker="D", color=HIGHLIGHT_COLOR,
+                   zorder=3, edgecolor="black", linewidths=0.8, label="highlighted post")
+        ax.annotate(f"{r['created_at'].tz_convert(tz):%d %b %Y}\n{r['replies']:,} replies\n"
+                    f"{r['likes']:,} likes",
                     (r["likes"], r["replies"]), xytext=(-12, 12), textcoords="offset points",
                     ha="right", fontsize=9, color=HIGHLIGHT_COLOR)
     ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="Likes (log scale)",
@@ -85,27 +131,49 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None):
     note = f"{len(plotted):,} posts" + (f"; {left_out:,} with 0 likes or 0 replies not shown"
                                         if left_out else "")
     ax.legend(loc="lower right", fontsize=9, title=note, title_fontsize=8)
-    return fig, data
+    return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id, tz))
 
 
-def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str):
-    """Reply/like ratio of each post over time, with the account's trailing median."""
+def _alt_likes_vs_replies(data, plotted, highlight_id, tz) -> str:
+    above = plotted.loc[plotted["replies"] > plotted["likes"]]
+    alt = (f"Scatter of replies against likes, log scales: {labels.count(len(plotted), 'post')}"
+           f"; {labels.count(len(above)) if len(above) else 'none'} above the replies = likes line")
+    if 0 < len(above) <= 3:
+        alt += ": " + "; ".join(_one_post(r) for _, r in above.iterrows())  # per-row: <= 3
+    hl = data.loc[data["highlight"]]
+    if len(hl):
+        r = hl.iloc[0]
+        side = "above" if r["replies"] > r["likes"] else "on or below"
+        alt += (f". The highlighted post ({labels.day(r['created_at'], tz)}) is {side} the line: "
+                f"{_one_post(r)}")
+    elif highlight_id:
+        alt += f". Post {highlight_id} is not in these data"
+    if len(data) > len(plotted):
+        alt += f". {labels.count(len(data) - len(plotted), 'post')} with 0 likes or 0 replies not shown"
+    return alt + "."
+
+
+def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
+                    window: str) -> Figure:
+    """Reply/like ratio of each post over time (dates in ``tz``), with the account's trailing
+    median over ``window`` (a pandas offset such as "30D", named in words in the legend)."""
     data = posts[["id", "created_at", "replies", "likes", "reply_like_ratio",
                   "trailing_median"]].copy()
     data["created_local"] = data["created_at"].dt.tz_convert(tz).dt.tz_localize(None)
     data = data.sort_values("created_at")
+    span = labels.window(window)
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    ax.scatter(data["created_local"], data["reply_like_ratio"], s=12, alpha=0.5, color=BASE_COLOR,
+    ax.scatter(data["created_local"], data["reply_like_ratio"], s=12, alpha=0.6, color=BASE_COLOR,
                linewidths=0, label="reply/like ratio of a post",
                rasterized=len(data) > RASTER_ABOVE)
-    ax.plot(data["created_local"], data["trailing_median"], color="0.2", lw=1.5,
-            label="typical level: median of the previous 30 days")
+    ax.plot(data["created_local"], data["trailing_median"], color="0.15", lw=1.5,
+            label=f"typical level: median of the previous {span}")
     ax.axhline(1, color=HIGHLIGHT_COLOR, lw=1, ls="--", label="replies = likes")
     hl = data.loc[data["id"] == highlight_id]
     if len(hl) and pd.notna(hl.iloc[0]["reply_like_ratio"]):
         r = hl.iloc[0]
-        ax.scatter([r["created_local"]], [r["reply_like_ratio"]], s=60, color=HIGHLIGHT_COLOR,
-                   zorder=3, edgecolor="white")
+        ax.scatter([r["created_local"]], [r["reply_like_ratio"]], s=70, marker="D",
+                   color=HIGHLIGHT_COLOR, zorder=3, edgecolor="black", linewidths=0.8)
         ax.annotate(f"{r['created_local']:%d %b}: {r['reply_like_ratio']:.2f}",
                     (r["created_local"], r["reply_like_ratio"]), xytext=(8, -4),
                     textcoords="offset points", fontsize=9, color=HIGHLIGHT_COLOR)
@@ -117,49 +185,112 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str):
     ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
     for label in ax.get_xticklabels():  # autofmt_xdate does not mix with constrained layout
         label.set(rotation=30, ha="right")
-    return fig, data.drop(columns=["created_local"])
+    out = data.drop(columns=["created_local"])
+    defined = data.dropna(subset=["reply_like_ratio"])
+    alt = f"Replies per like for {labels.count(len(defined), 'post')}"
+    if len(defined):
+        alt += (f", {defined['created_local'].min():%d %B %Y} to "
+                f"{defined['created_local'].max():%d %B %Y} ({tz}); "
+                f"{labels.count(above) if (above := int((defined['reply_like_ratio'] > 1).sum())) else 'none'}"
+                f" above 1 (more "
+                f"replies than likes). The line is the median of the previous {span}")
+    if len(hl) and pd.notna(hl.iloc[0]["reply_like_ratio"]):
+        r = hl.iloc[0]
+        alt += f". The highlighted post: {r['reply_like_ratio']:.2f} replies per like"
+        if pd.notna(r["trailing_median"]):
+            alt += f", against a median of {r['trailing_median']:.2f}"
+    return Figure(fig, out, alt + ".")
 
 
-def definition_counts(counts: pd.DataFrame):
-    """Bar chart: how many posts each definition of "ratioed" flags."""
+def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
+    """Bar chart: how many posts each definition of "ratioed" flags; the bar of ``definition``
+    (the one this build uses) is highlighted by colour and hatching."""
     fig, ax = plt.subplots(figsize=(9, 3))
-    colors = [HIGHLIGHT_COLOR if s else BASE_COLOR for s in counts["story_definition"]]
-    ax.barh(counts["rule"], counts["posts_flagged"], color=colors)
+    chosen = [d == definition for d in counts["definition"]]
+    bars = ax.barh(counts["rule"], counts["posts_flagged"],
+                   color=[HIGHLIGHT_COLOR if c else BASE_COLOR for c in chosen])
+    for bar, c in zip(bars, chosen, strict=True):
+        if c:
+            bar.set(hatch="//", edgecolor="white")
     for y, v in enumerate(counts["posts_flagged"]):
         ax.text(v, y, f" {v:,}", va="center", fontsize=10)
     ax.invert_yaxis()
-    ax.set(xlabel="Posts flagged (red: the story's definition)", ylabel="",
-           title="Posts flagged, by definition")
+    ax.set(xlabel=f"Posts flagged (hatched: \u201c{definition}\u201d, the definition used)",
+           ylabel="", title="Posts flagged, by definition")
     ax.set_xlim(0, max(1, counts["posts_flagged"].max()) * 1.2)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
     ax.xaxis.set_major_formatter(PLAIN)
-    return fig, counts
+    parts = [f"{d} ({r}): {int(n):,}" for d, r, n in
+             zip(counts["definition"], counts["rule"], counts["posts_flagged"], strict=True)]
+    alt = ("Bar chart of posts flagged by each definition of ratioed: " + "; ".join(parts)
+           + f". The definition used, \u201c{definition}\u201d, is highlighted.")
+    return Figure(fig, counts, alt)
 
 
-def highlight_captures(readings: pd.DataFrame):
+def highlight_captures(readings: pd.DataFrame) -> Figure:
     """Grouped bars: the highlighted post's counts in each capture and in reporters' readings."""
     long = readings.melt(id_vars=["reading"], value_vars=["replies", "retruths", "likes"],
                          var_name="count", value_name="value")
     fig, ax = plt.subplots(figsize=(8, 3.2 + 0.3 * len(readings)))
     sns.barplot(data=long, y="reading", x="value", hue="count", ax=ax,
-                palette=[HIGHLIGHT_COLOR, "0.6", BASE_COLOR])
-    for cont in ax.containers:
+                palette=[HIGHLIGHT_COLOR, NEUTRAL_COLOR, BASE_COLOR])
+    for cont, hatch in zip(ax.containers, ("//", "", ".."), strict=False):
+        for bar in cont:
+            bar.set(hatch=hatch, edgecolor="white")
         ax.bar_label(cont, labels=[f" {v:,.0f}" for v in cont.datavalues], fontsize=8)
     ax.set(xlabel="Count", ylabel="", title="The highlighted post, reading by reading")
     ax.set_xlim(0, long["value"].max() * 1.25 if len(long) else 1)
     ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.xaxis.set_major_formatter(PLAIN)
     ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
-    return fig, readings
+    alt = "The highlighted post's counts, reading by reading: " + "; ".join(
+        f"{r['reading']}: {labels.number(r['replies'], 0)} replies, "
+        f"{labels.number(r['retruths'], 0)} re-truths, {labels.number(r['likes'], 0)} likes"
+        for _, r in readings.iterrows()) + "."  # per-row: a few readings, in words
+    return Figure(fig, readings, alt)
 
 
-def show_table(df: pd.DataFrame, precision: int = 2):
-    """A table for the report: no index, blanks for missing values, and every cell HTML-escaped
-    (post text is untrusted input and must never become markup)."""
+def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
+               headings: dict | None = None, digits: dict | None = None, precision: int = 2):
+    """A table for the report: a caption, header cells (``<th scope="col">``) with readable
+    headings (:data:`ratioed.labels.COLUMN_LABELS`, or ``headings``), display rounding (floats
+    to ``precision`` decimals, or ``digits[column]``; thousands separators; blanks for missing
+    values; the CSV keeps full precision), a relative link to ``csv`` when given, and every cell
+    HTML-escaped (post text is untrusted input and must never become markup).
+
+    Wrapped in a focusable, labelled region that scrolls sideways on a narrow screen.
+    """
+    import html
+
     from IPython.display import HTML
 
-    def fmt(v):
-        return f"{v:,.{precision}f}"
+    e = html.escape
+    digits = digits or {}
 
-    return HTML(df.to_html(index=False, escape=True, na_rep="", border=0, float_format=fmt,
-                           classes="ratioed-table"))
+    def cell(value, col):
+        if isinstance(value, pd.Timestamp):
+            return "" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M %Z}".strip()
+        if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+            return ""
+        return labels.number(value, digits.get(col, precision))
+
+    cols = list(df.columns)
+    numeric = {c for c in cols if pd.api.types.is_numeric_dtype(df[c])
+               and not pd.api.types.is_bool_dtype(df[c])}
+    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>'
+                   f"{e(labels.column(c, headings))}</th>" for c in cols)
+    rows = df.itertuples(index=False)  # per-row: a display table (tens of rows), escaped cell by cell
+    body = "".join("<tr>" + "".join(
+        f'<td{" class=num" if c in numeric else ""}>{e(cell(v, c))}</td>'
+        for c, v in zip(cols, row, strict=True)) + "</tr>" for row in rows)
+    link = ""
+    if csv is not None:
+        import os
+
+        href = os.path.relpath(csv, paths.REPORTS_DIR).replace(os.sep, "/")
+        link = f' <a class="file" href="{e(href)}">{e(href.rsplit("/", 1)[-1])}</a>'
+    cap = f"<caption>{e(caption or '')}{link}</caption>" if (caption or link) else ""
+    label = f' aria-label="{e(caption)}"' if caption else ""
+    return HTML(f'<div class="table-scroll" role="region" tabindex="0"{label}>'
+                f'<table class="ratioed-table">{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>")

@@ -1,0 +1,300 @@
+"""Export the executed notebooks to ``reports/index.html``, ordered for a reader.
+
+The page (markup in ``templates/report/index.html.j2``; this module only gathers the data):
+
+1. the title and a short lede with the finding and its numbers, written from
+   ``data/processed/numbers.json`` (no number is typed into the template);
+2. the key chart (the notebook cell tagged ``key-figure``: likes against replies);
+3. a table of contents, then the story's claims as a table (``reports/tables/claims.csv``);
+4. "How we did it": the notebooks, without code, as the methods section (their headings moved
+   two levels down, under the page's own);
+5. every file under ``reports/tables`` and ``reports/figures``, linked relatively (the links
+   still work when ``reports/`` is zipped and mailed);
+6. provenance and data quality, inside a ``<details>`` element (no script).
+
+Rebuilds are byte-identical: cell ids are derived from the notebook and cell position, and the
+only time on the page is the source date (``SOURCE_DATE_EPOCH``, else the git commit time, else
+none), never the wall clock. Paths are shown relative to the project root (or as a bare file
+name when the file lies outside the project's parent folder), never as an absolute path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from . import __version__, labels, paths
+from .files import write_text_atomic
+from .record import git_commit
+
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
+TITLE = "Was Trump \u201cratioed\u201d on his own platform? Checking the numbers"
+SKIP_TAGS = {"ratioed-reset", "parameters", "injected-parameters"}
+KEY_FIGURE_TAG = "key-figure"
+PARAM_LABELS = {  # parameter -> how the report names it
+    "sources": "Input files", "start": "First day kept", "end": "Last day kept",
+    "tz": "Time zone for calendar days", "definition": "Definition of \u201cratioed\u201d (tables, figures)",
+    "highlight_id": "Highlighted post", "observations": "Reporters\u2019 readings",
+    "trailing_window": "Baseline window (\u201chow unusual\u201d)",
+}
+
+
+class ExportError(RuntimeError):
+    """The executed notebooks cannot make a report a reader can use (e.g. an image without
+    alternative text)."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def shown_path(path: str | os.PathLike | None) -> str:
+    """A path as the report shows it: relative to the project root when inside the root or its
+    parent folder (``../shared/data/x.csv``), else the bare file name; URLs unchanged."""
+    if path is None or path == "":
+        return ""
+    text = str(path)
+    if re.match(r"^[a-z]+://", text):
+        return text
+    p = Path(text)
+    if not p.is_absolute():
+        return p.as_posix()
+    rel = Path(os.path.relpath(p, paths.PROJ_ROOT))
+    return rel.as_posix() if rel.parts[:2] != ("..", "..") else p.name
+
+
+def source_date() -> str | None:
+    """The build's date, reproducibly: ``SOURCE_DATE_EPOCH`` when set, else the time of the
+    project's last git commit, else ``None`` (then the page shows no date)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        try:
+            epoch = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=paths.PROJ_ROOT,
+                                   capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return None
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _param_value(key: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return {"start": "from the first post", "end": "to the last post",
+                "observations": shown_path(paths.OBSERVATIONS_CSV),
+                "sources": "the latest download"}.get(key, "not set")
+    if key == "sources":
+        return ", ".join(shown_path(s) for s in value)
+    if key == "observations":
+        return shown_path(value)
+    if key == "definition":
+        return labels.definition(str(value))
+    if key == "trailing_window":
+        return f"{labels.window(str(value))} ({value})"
+    if key in ("start", "end"):
+        return labels.day(str(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def demote_headings(markdown: str, by: int = 2) -> str:
+    """Move Markdown ATX headings ``by`` levels down (``#`` -> ``###``), outside code fences,
+    so a notebook's headings nest under the page's own."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if not fenced and re.match(r"^#{1,6}\s", line):
+            hashes = len(line) - len(line.lstrip("#"))
+            line = "#" * min(6, hashes + by) + line[hashes:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# --------------------------------------------------------------------------- the page's data
+
+
+def lede(numbers: dict) -> dict:
+    """What the lede says, as data for the template: the highlighted post's counts and ratios,
+    how many posts the story's definition flags, the build's definition when it differs, and
+    the reporters' later reading. Missing pieces are ``None`` (the template then says less)."""
+    ratios = numbers.get("ratios", {})
+    load = numbers.get("load", {})
+    story = labels.STORY_DEFINITION
+    flagged = ratios.get("flagged", {})
+    hl = ratios.get("highlight")
+    chosen = ratios.get("definition", story)
+    out = {
+        "posts": ratios.get("posts_checked", load.get("posts_analysed")),
+        "story_definition": story, "story_words": labels.DEFINITION_WORDS[story],
+        "story_flagged": flagged.get(story),
+        "definition": chosen, "definition_words": labels.DEFINITION_WORDS.get(chosen, chosen),
+        "definition_flagged": flagged.get(chosen),
+        "window": labels.window(ratios.get("trailing_window", "30D")),
+        "first_post": labels.day(load.get("first_post")), "last_post": labels.day(load.get("last_post")),
+        "highlight": None, "observed": None,
+    }
+    if hl:
+        out["highlight"] = {
+            **hl, "day": labels.day(hl.get("created_at"), ratios.get("tz")),
+            "ratioed_story": (hl.get("ratioed") or {}).get(story),
+            "more_than_likes": hl["replies"] > hl["likes"],
+            "more_than_retruths": hl["replies"] > hl["retruths"],
+        }
+    for _, claim in sorted((numbers.get("claims") or {}).items()):  # the reporters' reading
+        observed = (claim.get("numbers") or {}).get("observed") if isinstance(claim, dict) else None
+        if isinstance(observed, dict) and all(isinstance(observed.get(k), int | float)
+                                              for k in ("replies", "likes", "retruths")):
+            out["observed"] = observed
+            break
+    return out
+
+
+def claims_rows() -> list[dict]:
+    """The claims ledger's rows (claim, verdict, evidence) for the report's table."""
+    import pandas as pd
+
+    if not paths.CLAIMS_CSV.exists():
+        return []
+    table = pd.read_csv(paths.CLAIMS_CSV, dtype=str, keep_default_na=False)
+    return [{"id": r.get("id", ""), "claim": r["claim"], "status": r["status"],
+             "evidence": r["evidence"]} for r in table.to_dict("records")]
+
+
+def report_files() -> list[dict]:
+    """Every file under ``reports/tables`` and ``reports/figures``, with its relative link."""
+    files = []
+    for folder, kind in ((paths.TABLES_DIR, "Tables"), (paths.FIGURES_DIR, "Figures")):
+        if not folder.exists():
+            continue
+        for f in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+            href = os.path.relpath(f, paths.REPORTS_DIR).replace(os.sep, "/")
+            files.append({"group": kind, "href": href, "name": f.name,
+                          "format": f.suffix.lstrip(".").upper(), "bytes": f.stat().st_size})
+    return files
+
+
+def provenance_rows(params: dict) -> dict:
+    """Sources, parameters, data quality and software, in words, for the ``<details>`` block."""
+    prov = _read_json(paths.PROVENANCE_JSON)
+    numbers = _read_json(paths.NUMBERS_JSON)
+    sources = [{
+        "source": shown_path(s.get("source")), "sha256": s.get("sha256", ""),
+        "rows": s.get("rows"), "first_post": labels.moment(s.get("first_post")),
+        "last_post": labels.moment(s.get("last_post")),
+        "captured": (labels.moment(s["captured_at"]) if s.get("captured_at") else
+                     f"not stated (order {s.get('capture_rank', 0) + 1} of the sources)"),
+    } for s in prov.get("sources", [])]
+    parameters = [(PARAM_LABELS.get(k, k.replace("_", " ").capitalize()), k, _param_value(k, v))
+                  for k, v in params.items()]
+    load = numbers.get("load", {})
+    quality = [(label, load[key]) for key, label in (
+        ("posts_loaded", "Posts read from the input"),
+        ("retruths_excluded", "Re-truths of other accounts left out (all counts 0)"),
+        ("outside_window", "Posts outside the date window"),
+        ("posts_analysed", "Posts analysed"),
+        ("captures", "Captures (input files) merged")) if key in load]
+    for key, value in (prov.get("data_quality") or {}).items():  # filled in by notebook 1
+        if not isinstance(value, dict | list):
+            quality.append((key.replace("_", " ").capitalize(), value))
+    software = [("Package", f"ratioed {prov.get('package_version', __version__)}"),
+                ("Git commit", prov.get("git_commit") or git_commit())]
+    if prov.get("python"):
+        software.append(("Python", prov["python"]))
+    date = source_date()
+    if date:
+        software.append(("Source date (SOURCE_DATE_EPOCH or last commit)", date))
+    return {"sources": sources, "parameters": parameters, "quality": quality,
+            "software": software}
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+def _image_alt(output) -> str:
+    return ((output.get("metadata") or {}).get("image/png") or {}).get("alt", "")
+
+
+def report_notebook(executed: list[Path]) -> tuple[nbformat.NotebookNode, dict | None, list]:
+    """The methods section as one notebook (no parameters or reset cells, no code cells
+    without output, headings demoted, deterministic cell ids), the key figure's output lifted
+    out of it, and the table of contents' entries for the notebooks."""
+    report = nbformat.v4.new_notebook()
+    report.metadata["title"] = TITLE
+    key_figure, toc = None, []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        stem = path.stem
+        title = next((m.group(1).strip() for c in nb.cells if c.cell_type == "markdown"
+                      for m in [re.search(r"^#\s+(.+)$", c.source, flags=re.M)] if m), stem)
+        anchor = f"methods-{_slug(stem)}"
+        toc.append({"href": f"#{anchor}", "title": title})
+        cells = [nbformat.v4.new_markdown_cell(f'<span id="{anchor}"></span>')]
+        for cell in nb.cells:
+            tags = set(cell.metadata.get("tags", []))
+            if tags & SKIP_TAGS or (cell.cell_type == "code" and not cell.get("outputs")):
+                continue
+            if cell.cell_type == "markdown":
+                cell.source = demote_headings(cell.source)
+            if cell.cell_type == "code":
+                for out in cell.outputs:
+                    if "image/png" in out.get("data", {}) and not _image_alt(out):
+                        raise ExportError(f"{path.name}: an image has no alternative text "
+                                          "(display figures through ratioed.figures.save_figure)")
+            if KEY_FIGURE_TAG in tags and key_figure is None:
+                png = next((o for o in cell.outputs if "image/png" in o.get("data", {})), None)
+                if png is not None:
+                    meta = png["metadata"]["image/png"]
+                    key_figure = {"png": png["data"]["image/png"], "alt": meta.get("alt", ""),
+                                  "caption": meta.get("caption", ""),
+                                  "files": meta.get("files", {}), "width": meta.get("width")}
+                    cell = nbformat.v4.new_markdown_cell(
+                        '<p class="moved"><a href="#key-figure">This figure is shown at the top '
+                        "of the report, under the summary.</a></p>")
+            cells.append(cell)
+        report.cells += cells
+    for i, cell in enumerate(report.cells):  # no random ids: byte-identical rebuilds
+        cell.id = f"c{i:03d}"
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+    return report, key_figure, toc
+
+
+def export_report(executed: list[Path], params: dict) -> Path:
+    """One nbconvert call: the executed notebooks, without code, into ``reports/index.html``,
+    with the lede, key figure, claims, links and provenance around them (see module docs)."""
+    from nbconvert import HTMLExporter
+
+    report, key_figure, toc = report_notebook(executed)
+    numbers = _read_json(paths.NUMBERS_JSON)
+    page = {
+        "title": TITLE, "lede": lede(numbers), "key_figure": key_figure,
+        "claims": claims_rows(), "methods_toc": toc, "files": report_files(),
+        "provenance": provenance_rows(params),
+    }
+    exporter = HTMLExporter(template_name="report",
+                            extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    exporter.register_filter("num", labels.number)
+    exporter.register_filter("count", labels.count)
+    body, _ = exporter.from_notebook_node(report, resources={"ratioed": page})
+    if "No description has been provided" in body:
+        raise ExportError("an image in the report has no alternative text")
+    write_text_atomic(paths.REPORT_HTML, body)
+    return paths.REPORT_HTML
