@@ -67,8 +67,9 @@ def clean_content(raw: pa.Array) -> pa.Array:
     1. Line ends: ``\\r\\n`` and ``\\r`` become ``\\n``.
     2. HTML, only in rows holding markup (a complete tag such as ``<p>`` or a comment; a lone
        ``<`` as in ``x < y`` is text): the text a reader sees. Paragraphs and other blocks
-       (``<p>``, ``<div>``, ``<li>``, headings ...) are separated by one blank line (``\\n\\n``),
-       ``<br>`` is one newline, every other tag is dropped but keeps its text (a link keeps
+       (``<p>``, ``<div>``, ``<li>``, headings ...) are separated by one blank line (``\\n\\n``;
+       white space written right after a break goes, as do empty paragraphs), ``<br>`` is one
+       newline, every other tag is dropped but keeps its text (a link keeps
        the full URL, hidden ``<span class="invisible">`` parts included), attributes and
        comments are dropped whatever they hold (``<a title="a>b">link</a>`` -> ``link``), as
        is the content of ``<script>``, ``<style>`` and the like. Entities are decoded exactly
@@ -80,11 +81,15 @@ def clean_content(raw: pa.Array) -> pa.Array:
        ``ä¸­æ–‡`` -> ``中文``, ``Iranâ€™s`` -> ``Iran’s``) is decoded back; where continuation
        bytes were lost only ``â`` is left, which is read as ``’`` in an English contraction
        (``Iranâs`` -> ``Iran’s``) and as ``—`` between spaces. Correct text (``château``,
-       ``naïve``, ``€``, ``中文``) is left alone.
+       ``naïve``, ``€``, ``中文``) is left alone. Candidates are rows holding a lead glyph
+       (``Â``..``ô``) right before a continuation glyph (a C1 control, ``¡``..``¿`` or one of
+       cp1252's glyphs such as ``€ ’ —``); one of them is decoded when the whole row is valid
+       UTF-8 once re-encoded as Latin-1 or cp1252, else by ftfy. A correct row that happens to
+       pass that test (``ß€`` is the cp1252 reading of ``߀``) cannot be told from mojibake.
     5. Whitespace at either end is trimmed.
 
-    Rows are sorted by a one-pass byte scan, so each repair, and Python itself, sees only the
-    rows that need it.
+    Rows are sorted by a vectorised byte scan, so each repair, and Python itself, sees only
+    the rows that need it; rows of the archive's own markup skip the parser (same text).
     """
     has = _bytes_present(raw)
     rows = np.flatnonzero(has)
@@ -95,7 +100,7 @@ def clean_content(raw: pa.Array) -> pa.Array:
     sub = _fix_rows(sub, flags & _CR, _line_ends)
     markup, plain = _markup(sub, flags & _LT)
     amp = (flags & _AMP) != 0
-    sub = _fix_rows(sub, markup, lambda x: _html_to_text(x, plain[markup], amp[markup]))
+    sub = _html_to_text(sub, plain, markup & ~plain, amp)
     sub = _fix_rows(sub, amp & ~markup, _ENTITY, html.unescape)
     sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
     sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
@@ -163,9 +168,11 @@ def _markup(s: pa.Array, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return markup, plain
 
 
-def _html_to_text(s: pa.Array, plain: np.ndarray, amp: np.ndarray) -> pa.Array:
+def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
+                  amp: np.ndarray) -> pa.Array:
     """Rows holding markup to text (see :func:`clean_content`, step 2). ``plain`` is True
-    where a row's only tags are those of :data:`_PLAIN_MARKUP`, ``amp`` where it holds "&".
+    where a row's only tags are those of :data:`_PLAIN_MARKUP`, ``other`` where it holds other
+    markup, ``amp`` where it holds "&"; other rows are returned as they are.
 
     Plain rows go through Arrow's regex kernels: ``<br>`` to a newline, ``<p>`` and ``</p>``
     to a break mark, other tags dropped, breaks collapsed (:func:`_breaks`), then Python
@@ -180,9 +187,7 @@ def _html_to_text(s: pa.Array, plain: np.ndarray, amp: np.ndarray) -> pa.Array:
         t = pc.replace_substring_regex(t, _BREAK_RUN.pattern, "\n\n")
         t = _fix_rows(t, amp[plain], "&", html.unescape)
         s = pc.replace_with_mask(s, pa.array(plain), t)
-    if not plain.all():
-        s = _fix_rows(s, ~plain, "", _parse_html)
-    return s
+    return _fix_rows(s, other, "", _parse_html)
 
 
 _BREAK_RUN = re.compile(f"{_BREAK}[{_WS[1:-1]}{_BREAK}]*")
