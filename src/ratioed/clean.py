@@ -1,37 +1,82 @@
-"""Cleaning post text and classifying posts; the rules for which posts the analysis keeps.
+"""Repairing post text: HTML to text, entities, mojibake, line ends (which posts the analysis
+keeps is :mod:`ratioed.rules`).
 
-All functions work on whole columns (pyarrow compute / pandas string methods). The two repairs
-that need Python's own parsers -- HTML entities (:func:`html.unescape`) and mojibake (an exact
-Latin-1/cp1252 round trip, else :func:`ftfy.fix_encoding`) -- run only on the rows a vectorised
-test found to need them.
+All functions work on whole columns (pyarrow compute). What needs Python's own parsers -- HTML
+outside the archive's own tag shape (lexbor's HTML5 parser, through selectolax), entities
+(:func:`html.unescape`) and mojibake (an exact Latin-1/cp1252 round trip, else
+:func:`ftfy.fix_encoding`) -- runs only on the rows a vectorised test found to need it.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 import ftfy
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_TAG = r"<[^>]*>"
+# UTF-8 read as Latin-1 or cp1252. A UTF-8 lead byte (0xC2-0xF4) read that way is one of
+# Â..ô, a continuation byte (0x80-0xBF) a C1 control or ¡..¿ (Latin-1) or one of cp1252's
+# glyphs for 0x80-0x9F. Mojibake of any script is a lead glyph followed by a continuation
+# glyph; "Ã " is "à" whose no-break space became a plain space.
+_CP1252_C1 = ("\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d"
+              "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178")
+_MOJIBAKE = f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_C1}]|\u00c3 "
 _ENTITY = r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});"
-# UTF-8 decoded as Latin-1/cp1252: a lead byte Â/Ã/â followed by a continuation byte's glyph.
-_MOJIBAKE = (
-    "[\u00c2\u00c3\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
-    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
-)
+# A row holds markup when it has a complete tag or a comment; a lone "<" ("x < y") is text.
+_MARKUP = r"</?[A-Za-z][^<>]*>|<!--"
+# Rows whose only tags are <p>, <br>, <a> and <span> (lower case, attribute values free of
+# "<" and ">") -- the HTML Truth Social and Mastodon write -- take the vectorised path, where
+# each <p> or </p> is a paragraph break, as in the parser: the text is the parser's
+# (tests/test_text.py checks it). Rows holding anything else go to the parser, and so do
+# the few where decoding entities after the tags are gone could differ: an entity cut by a
+# tag ("&am<b></b>p;"), white space written as an entity ("&#10;", "&Tab;"), "&&".
+_WS = "[ \t\n\f]"  # HTML white space (not the no-break space)
+_ATTR = r"""(?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)"""
+_TEXT = (r"[^<&\x00\x01]|&#39;|&#x27;"
+         r"|&(?:[A-MO-SU-Za-z0-9][A-Za-z0-9]*)?(?:[^#&A-Za-z0-9<\x00\x01]|$)")
+_PLAIN_MARKUP = rf"^(?:{_TEXT}|<(?:p|br|a|span){_ATTR}*\s*/?>|</(?:p|a|span)>)*$"
+_BREAK = rf"</p\s*>{_WS}*(?:<p[^>]*>{_WS}*</p\s*>{_WS}*)*<p[^>]*>{_WS}*"
+_BREAK = "\x01"  # marks a paragraph break until the breaks are collapsed
+_SKIP = ["script", "style", "template", "noscript", "iframe", "object", "select", "textarea"]
+_BLOCKS = ("p, div, li, ul, ol, dl, dt, dd, h1, h2, h3, h4, h5, h6, blockquote, pre, table, tr, "
+           "hr, section, article, aside, header, footer, nav, figure, figcaption, address, main")
 
 
 def clean_content(raw: pa.Array) -> pa.Array:
     """Turn the archive's ``content`` (HTML or text, maybe mojibake) into plain text.
 
-    Takes and returns an Arrow string array. Paragraph ends and ``<br>`` become newlines, every
-    other tag is removed, then HTML entities are unescaped (so ``&lt;script&gt;`` becomes the
-    *text* ``<script>``, never a tag), then mojibake is repaired (``Iranâ\x80\x99s`` ->
-    ``Iran’s``; curly quotes are kept). Missing content stays missing; surrounding whitespace
-    is trimmed.
+    Takes and returns an Arrow string array (same length and type); missing content stays
+    missing. In order:
+
+    1. Line ends: ``\\r\\n`` and ``\\r`` become ``\\n``.
+    2. HTML, only in rows holding markup (a complete tag such as ``<p>`` or a comment; a lone
+       ``<`` as in ``x < y`` is text): the text a reader sees. Paragraphs and other blocks
+       (``<p>``, ``<div>``, ``<li>``, headings ...) are separated by one blank line (``\\n\\n``;
+       white space written right after a break goes, as do empty paragraphs), ``<br>`` is one
+       newline, every other tag is dropped but keeps its text (a link keeps
+       the full URL, hidden ``<span class="invisible">`` parts included), attributes and
+       comments are dropped whatever they hold (``<a title="a>b">link</a>`` -> ``link``), as
+       is the content of ``<script>``, ``<style>`` and the like. Entities are decoded exactly
+       once (``&amp;lt;`` -> ``&lt;``; ``&lt;script&gt;`` is the *text* ``<script>``). Line
+       breaks are always newlines, never spaces.
+    3. Entities in rows without markup are decoded when the row holds a complete entity
+       (``&amp;``, ``&#39;``).
+    4. Mojibake: UTF-8 text of any script read as Latin-1 or cp1252 (``ä¸\\xadæ\\x96\\x87`` or
+       ``ä¸­æ–‡`` -> ``中文``, ``Iranâ€™s`` -> ``Iran’s``) is decoded back; where continuation
+       bytes were lost only ``â`` is left, which is read as ``’`` in an English contraction
+       (``Iranâs`` -> ``Iran’s``) and as ``—`` between spaces. Correct text (``château``,
+       ``naïve``, ``€``, ``中文``) is left alone. Candidates are rows holding a lead glyph
+       (``Â``..``ô``) right before a continuation glyph (a C1 control, ``¡``..``¿`` or one of
+       cp1252's glyphs such as ``€ ’ —``); one of them is decoded when the whole row is valid
+       UTF-8 once re-encoded as Latin-1 or cp1252, else by ftfy. A correct row that happens to
+       pass that test (``ß€`` is the cp1252 reading of ``߀``) cannot be told from mojibake.
+    5. Whitespace at either end is trimmed.
+
+    Rows are sorted by a vectorised byte scan, so each repair, and Python itself, sees only
+    the rows that need it; rows of the archive's own markup skip the parser (same text).
     """
     has = _bytes_present(raw)
     rows = np.flatnonzero(has)
@@ -39,55 +84,125 @@ def clean_content(raw: pa.Array) -> pa.Array:
         return raw
     # work on the rows that need it only, then put them back in one step
     sub, flags = raw.take(pa.array(rows)), has[rows]
-    sub = _fix_rows(sub, flags & _LT, _strip_tags)
-    sub = _fix_rows(sub, flags & _AMP, _ENTITY, html.unescape)
+    sub = _fix_rows(sub, flags & _CR, _line_ends)
+    markup, plain = _markup(sub, flags & _LT)
+    amp = (flags & _AMP) != 0
+    sub = _html_to_text(sub, plain, markup & ~plain, amp)
+    sub = _fix_rows(sub, amp & ~markup, _ENTITY, html.unescape)
     sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
     sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
     sub = pc.utf8_trim_whitespace(sub)
     return pc.replace_with_mask(raw, pa.array(has != 0), sub)
 
 
-_LT, _AMP, _HIGH, _EDGE = 1, 2, 4, 8
+_LT, _AMP, _HIGH, _EDGE, _CR = 1, 2, 4, 8, 16
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True
-_LUT = np.zeros(256, dtype=np.uint8)
-_LUT[ord("<")] = _LT
-_LUT[ord("&")] = _AMP
-_LUT[0xC3] = _HIGH  # first UTF-8 byte of Â, Ã and â: every mojibake sequence starts with one
+# the bytes that mark a row as needing a repair; 0xC3 is the first UTF-8 byte of every
+# character U+00C0..U+00FF, so of every lead glyph (Â..ô) that mojibake starts with, and of
+# the bare "â" that lost bytes leave
+_MARK_BYTES = ((ord("<"), _LT), (ord("&"), _AMP), (0xC3, _HIGH), (ord("\r"), _CR))
 
 
 def _bytes_present(s: pa.Array) -> np.ndarray:
-    """One pass over the text bytes: per row, bits for '<', '&', mojibake lead bytes, and
-    whitespace at either end (what :func:`clean_content` may have to change)."""
+    """One pass per marker byte over the text bytes (a vectorised compare): per row, bits for
+    '<', '&', '\r', mojibake lead bytes, and whitespace at either end (what
+    :func:`clean_content` may have to change)."""
     s = s if pa.types.is_large_string(s.type) else pc.cast(s, pa.large_string())
     bufs = s.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int64)[s.offset:s.offset + len(s) + 1]
-    if bufs[2] is None or offsets[-1] == offsets[0]:
-        return np.zeros(len(s), dtype=np.uint8)
-    data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    flags = _LUT[data]
-    starts = offsets[:-1] - offsets[0]
-    nonempty = offsets[1:] > offsets[:-1]
     out = np.zeros(len(s), dtype=np.uint8)
+    if bufs[2] is None or offsets[-1] == offsets[0]:
+        return out
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    ends = offsets - offsets[0]
+    for byte, bit in _MARK_BYTES:
+        at = np.flatnonzero(data == byte)
+        if len(at):  # the row holding byte i is the last one starting at or before i
+            out[np.searchsorted(ends, at, side="right") - 1] |= bit
+    nonempty = ends[1:] > ends[:-1]
     if nonempty.any():
-        out[nonempty] = np.bitwise_or.reduceat(flags, starts[nonempty])
         # whitespace (or a non-ASCII byte, maybe a Unicode space) at either end: trim
-        first = data[starts[nonempty]]
-        last = data[offsets[1:][nonempty] - offsets[0] - 1]
+        first = data[ends[:-1][nonempty]]
+        last = data[ends[1:][nonempty] - 1]
         edge = _SPACE[first] | _SPACE[last] | (first >= 0x80) | (last >= 0x80)
         out[np.flatnonzero(nonempty)[edge]] |= _EDGE
     return out
 
 
-def _strip_tags(s: pa.Array) -> pa.Array:
-    """Paragraph breaks and <br> to newlines, then drop every tag (vectorised, Arrow)."""
-    s = pc.replace_substring_regex(s, r"</p>\s*<p[^>]*>", "\n\n")
-    s = pc.replace_substring_regex(s, r"(?i)<br\s*/?>", "\n")
-    return pc.replace_substring_regex(s, _TAG, "")
+def _mask(mask: pa.Array) -> np.ndarray:  # rules.as_bool_array would import pandas here
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
-def _any(mask: pa.Array) -> bool:
-    return bool(pc.any(mask).as_py())
+def _line_ends(s: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(s, r"\r\n?", "\n")
+
+
+def _markup(s: pa.Array, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows hold markup, and which of those have the archive's plain shape
+    (:data:`_PLAIN_MARKUP`); ``candidates`` are the rows holding "<"."""
+    markup = np.zeros(len(s), dtype=bool)
+    plain = np.zeros(len(s), dtype=bool)
+    idx = np.flatnonzero(candidates)
+    if len(idx):
+        rows = s.take(pa.array(idx))
+        is_plain = _mask(pc.match_substring_regex(rows, _PLAIN_MARKUP))
+        plain[idx[is_plain]] = True  # a plain row holds "<", so a tag
+        other = idx[~is_plain]
+        if len(other):
+            markup[other] = _mask(pc.match_substring_regex(s.take(pa.array(other)), _MARKUP))
+        markup |= plain
+    return markup, plain
+
+
+def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
+                  amp: np.ndarray) -> pa.Array:
+    """Rows holding markup to text (see :func:`clean_content`, step 2). ``plain`` is True
+    where a row's only tags are those of :data:`_PLAIN_MARKUP`, ``other`` where it holds other
+    markup, ``amp`` where it holds "&"; other rows are returned as they are.
+
+    Plain rows go through Arrow's regex kernels: ``<br>`` to a newline, ``<p>`` and ``</p>``
+    to a break mark, other tags dropped, breaks collapsed (:func:`_breaks`), then Python
+    decodes the entities of the rows still holding "&". Other rows go one by one through the
+    HTML5 parser (:func:`_parse_html`). Both give the same text for a plain row.
+    """
+    if plain.any():
+        t = s.filter(pa.array(plain))
+        t = pc.replace_substring_regex(t, r"<br[^>]*>", "\n")
+        t = pc.replace_substring_regex(pc.replace_substring(t, "</p>", _BREAK), "<p[^>]*>", _BREAK)
+        t = pc.replace_substring_regex(t, r"<[^>]*>", "")
+        t = pc.replace_substring_regex(t, _BREAK_RUN.pattern, "\n\n")
+        t = _fix_rows(t, amp[plain], "&", html.unescape)
+        s = pc.replace_with_mask(s, pa.array(plain), t)
+    return _fix_rows(s, other, "", _parse_html)
+
+
+_BREAK_RUN = re.compile(f"{_BREAK}[{_WS[1:-1]}{_BREAK}]*")
+
+
+def _breaks(text: str) -> str:
+    """Each run of break marks, with the HTML white space after it, as one blank line."""
+    return _BREAK_RUN.sub("\n\n", text) if _BREAK in text else text
+
+
+def _parse_html(text: str) -> str:
+    """One row of markup through lexbor's HTML5 parser (selectolax): the text of ``<body>``,
+    with ``<br>`` as a newline and a blank line between blocks (:func:`_breaks`). Comments
+    and the content of ``<script>``, ``<style>`` and the like are dropped; entities are
+    decoded by the parser (once)."""
+    from selectolax.lexbor import LexborHTMLParser  # only rows with unusual markup get here
+
+    tree = LexborHTMLParser(text.replace(_BREAK, ""))
+    body = tree.body
+    if body is None:
+        return ""
+    tree.strip_tags(_SKIP)
+    for node in body.css("br"):
+        node.replace_with("\n")
+    for node in body.css(_BLOCKS):
+        node.insert_before(_BREAK)
+        node.insert_after(_BREAK)
+    return _breaks(body.text(deep=True))
 
 
 def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Array:
@@ -95,8 +210,8 @@ def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Arra
 
     ``candidates`` (non-zero = maybe) comes from a fast byte scan. With ``fix`` None,
     ``pattern`` is a vectorised function applied to the candidate rows; otherwise the candidate
-    rows matching the regex ``pattern`` are passed one by one to the Python function ``fix``
-    (usually few rows).
+    rows matching the regex ``pattern`` (all of them when it is "") are passed one by one to
+    the Python function ``fix`` (usually few rows).
     """
     cand = np.asarray(candidates) != 0
     if not cand.any():
@@ -105,8 +220,9 @@ def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Arra
     sub = s.take(idx)
     if fix is None:
         return pc.replace_with_mask(s, pa.array(cand), pattern(sub))
-    hit = pc.fill_null(pc.match_substring_regex(sub, pattern), False)
-    if not _any(hit):
+    hit = (pc.is_valid(sub) if pattern == "" else
+           pc.fill_null(pc.match_substring_regex(sub, pattern), False))
+    if not pc.any(hit).as_py():
         return s
     fixed = [fix(text) for text in sub.filter(hit).to_pylist()]  # per-row: the few rows flagged
     need = np.zeros(len(s), dtype=bool)
@@ -125,11 +241,26 @@ def _lost_continuation_bytes(s: pa.Array) -> pa.Array:
 
 
 def _unmojibake(text: str) -> str:
-    """Undo UTF-8 read as Latin-1/cp1252. The exact round trip first (cheap); ftfy's heuristics
-    when the text mixes mojibake with correct characters."""
-    for codec in ("latin-1", "cp1252"):
-        try:
-            return text.encode(codec).decode("utf-8")
-        except UnicodeError:
-            continue
-    return ftfy.fix_encoding(text)
+    """Undo UTF-8 read as Latin-1 or cp1252, in any script, as often as it was done (twice
+    read gives ``Ã¢â‚¬â„¢`` for ``’``).
+
+    The exact round trip first (cheap, and safe: correct text with the odd accented letter is
+    almost never valid UTF-8 once re-encoded); ftfy's heuristics when the row mixes mojibake
+    with correct characters, or holds cp1252 mojibake whose undefined bytes (0x81, 0x8D, 0x8F,
+    0x90, 0x9D) were kept as C1 controls.
+    """
+    for attempt in range(3):
+        for codec in ("latin-1", "cp1252"):
+            try:
+                text = text.encode(codec).decode("utf-8")
+                break
+            except UnicodeError:
+                continue
+        else:  # no exact round trip
+            return text if attempt else ftfy.fix_encoding(text)
+        if not _MOJIBAKE_RE.search(text):
+            return text
+    return text
+
+
+_MOJIBAKE_RE = re.compile(_MOJIBAKE)

@@ -230,6 +230,20 @@ def _image_alt(output) -> str:
     return ((output.get("metadata") or {}).get("image/png") or {}).get("alt", "")
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Join consecutive print-outs to the same stream into one output, and drop print-outs
+    that are only white space. How the kernel splits a cell's stdout into messages depends on
+    timing; joining them makes the page the same bytes on every build."""
+    out: list = []
+    for o in outputs:
+        if o.get("output_type") == "stream" and out and out[-1].get("output_type") == "stream" \
+                and out[-1].get("name") == o.get("name"):
+            out[-1]["text"] += o["text"]
+        else:
+            out.append(o)
+    return [o for o in out if o.get("output_type") != "stream" or o["text"].strip()]
+
+
 def report_notebook(executed: list[Path]) -> tuple[nbformat.NotebookNode, dict | None, list]:
     """The methods section as one notebook (no parameters or reset cells, no code cells
     without output, headings demoted, deterministic cell ids), the key figure's output lifted
@@ -252,6 +266,7 @@ def report_notebook(executed: list[Path]) -> tuple[nbformat.NotebookNode, dict |
             if cell.cell_type == "markdown":
                 cell.source = demote_headings(cell.source)
             if cell.cell_type == "code":
+                cell.outputs = coalesce_streams(cell.outputs)
                 for out in cell.outputs:
                     if "image/png" in out.get("data", {}) and not _image_alt(out):
                         raise ExportError(f"{path.name}: an image has no alternative text "
