@@ -10,6 +10,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "truthsocial"
 
 
+WEEK = ROOT / "data" / "raw" / "metrics_2025-07-11_2025-07-19.csv"
+
+
+@pytest.fixture(scope="session")
+def week() -> Path:
+    """The story's week, committed as evidence (real data: 107 posts, 11-19 July 2025)."""
+    assert WEEK.exists(), f"{WEEK} is committed evidence and must exist"
+    return WEEK
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """The folder of real archive samples; tests using it skip when it is absent."""

@@ -27,9 +27,9 @@ SHOTS = Path("/tmp")
 
 
 @pytest.fixture(scope="module")
-def report(shared, tmp_path_factory):
+def report(week, tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("browser") / "p")
-    res = run_build(project, str(shared / "metrics_2025-07-11_2025-07-19.csv"))
+    res = run_build(project, str(week))
     assert res.returncode == 0, res.stderr
     return project / "reports" / "index.html"
 

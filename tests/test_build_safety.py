@@ -60,11 +60,6 @@ def consistent(project: Path) -> None:
     assert prov and numbers
 
 
-@pytest.fixture
-def week(shared) -> Path:
-    return shared / "metrics_2025-07-11_2025-07-19.csv"
-
-
 def test_failure_in_last_notebook_leaves_previous_set_intact(week, tmp_path):
     project = scratch_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
@@ -104,9 +99,10 @@ def test_interrupt_at_any_moment_keeps_one_whole_report(week, tmp_path):
         assert not list((project / "build").glob("stage-*")), "a stage was left behind"
 
 
-def test_two_builds_at_once_wait_for_each_other(week, shared, tmp_path):
+def test_two_builds_at_once_wait_for_each_other(week, tmp_path):
     project = scratch_project(tmp_path / "p", ROOT)
-    other = shared / "archive_2025-10-25_2025-10-31.csv"
+    other = tmp_path / "made_up_other_capture.csv"  # made up: the week with one count changed
+    other.write_bytes(week.read_bytes().replace(b"19954", b"19990"))
     a = start(project, str(week), "--set", "highlight_id=114842356238631061")
     time.sleep(0.5)
     b = start(project, str(other))

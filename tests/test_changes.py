@@ -23,8 +23,7 @@ def build(project: Path, *sources: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_a_later_capture_is_compared_with_the_last_build(shared, tmp_path):
-    week = shared / "metrics_2025-07-11_2025-07-19.csv"
+def test_a_later_capture_is_compared_with_the_last_build(week, tmp_path):
     project = scratch_project(tmp_path / "p", ROOT)
     first = build(project, str(week))
     assert first.returncode == 0, first.stderr

@@ -87,8 +87,8 @@ def test_monthly_flags_since_a_post():
     assert monthly_flags(posts, ["ratioed_both"])["posts"].sum() == len(posts)
 
 
-def test_real_week_shows_its_one_day_gap(shared):
-    a = load_archive(shared / "metrics_2025-07-11_2025-07-19.csv", content=False)
+def test_real_week_shows_its_one_day_gap(week):
+    a = load_archive(week, content=False)
     gaps = silences(a.posts["created_at"], pd.Timedelta(hours=20))
     assert len(gaps) == 1
     assert gaps["start"].iloc[0].strftime("%d %H:%M") == "15 15:02"

@@ -240,13 +240,13 @@ def test_canonical_column_names_from_ratioed_load_are_accepted(parts, tmp_path):
         assert flag(tmp_path, engine).totals == flag(folder, "pandas").totals
 
 
-def test_real_week_through_ratioed_load_out_then_every_engine(shared, tmp_path, cluster, capsys):
+def test_real_week_through_ratioed_load_out_then_every_engine(week, tmp_path, cluster, capsys):
     """Real sample: `ratioed load --out` writes Parquet that `flag` reads with every engine;
     the story's post is the one post ratioed under `both`, as the library's own path says."""
     out = tmp_path / "week.parquet"
-    assert main(["load", str(shared / "metrics_2025-07-11_2025-07-19.csv"), "--out", str(out)]) == 0
+    assert main(["load", str(week), "--out", str(out)]) == 0
     capsys.readouterr()
-    posts = add_ratios(load_posts(shared / "metrics_2025-07-11_2025-07-19.csv", content=False))
+    posts = add_ratios(load_posts(week, content=False))
     for engine in ENGINES:
         res = flag(out, engine, "both", scheduler=cluster.scheduler_address)
         assert res.frame["id"].tolist() == ["114842356238631061"], engine

@@ -172,10 +172,10 @@ def test_missing_files_get_the_projects_message(tmp_path, monkeypatch):
         P.load_params(None, {"sources": str(tmp_path)})
 
 
-def test_source_names_with_spaces_quotes_and_shell_characters(shared, tmp_path, monkeypatch):
+def test_source_names_with_spaces_quotes_and_shell_characters(week, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for name in HOSTILE:
-        shutil.copy(shared / SAMPLE, tmp_path / name)
+        shutil.copy(week, tmp_path / name)
         # a whole existing name is one source, whatever it holds
         assert P.load_params(None, {"sources": name})["sources"] == [str(tmp_path / name)]
     got = P.load_params(None, {"sources": "'my posts.csv' posts(1).csv \"it's; rm -rf \\\"x\\\" "
@@ -224,17 +224,17 @@ def test_validation_is_fast_and_imports_no_heavy_library():
 # --------------------------------------------------------------------------- snapshots
 
 
-def _snapshot(tmp_path: Path, shared: Path) -> Path:
+def _snapshot(tmp_path: Path, week: Path) -> Path:
     path = tmp_path / "truth_archive_20250720T000000Z.csv"
-    shutil.copy(shared / SAMPLE, path)
+    shutil.copy(week, path)
     record = {"url": "https://example.invalid/made-up", "sha256": P.HashCache(
         tmp_path / "c0.json").sha256(path), "retrieved_at": "2025-07-20T00:00:00Z"}
     path.with_name(path.name + ".provenance.json").write_text(json.dumps(record))
     return path
 
 
-def test_tampered_snapshot_is_refused_even_with_size_and_mtime_restored(shared, tmp_path):
-    path = _snapshot(tmp_path, shared)
+def test_tampered_snapshot_is_refused_even_with_size_and_mtime_restored(week, tmp_path):
+    path = _snapshot(tmp_path, week)
     cache = P.HashCache(tmp_path / "cache.json")
     good = P.verify_sources({"sources": [str(path)], "snapshot_sha256": None}, cache)
     assert cache.hashed == [str(path)]
@@ -255,8 +255,8 @@ def test_tampered_snapshot_is_refused_even_with_size_and_mtime_restored(shared, 
     assert "make download" in msg and "restore" in msg and "\n" not in msg
 
 
-def test_pin_must_be_among_the_sources(shared, tmp_path):
-    path = _snapshot(tmp_path, shared)
+def test_pin_must_be_among_the_sources(week, tmp_path):
+    path = _snapshot(tmp_path, week)
     digest = P.HashCache(tmp_path / "c.json").sha256(path)
     P.verify_sources({"sources": [str(path)], "snapshot_sha256": digest},
                      P.HashCache(tmp_path / "c.json"))
@@ -268,9 +268,9 @@ def test_pin_must_be_among_the_sources(shared, tmp_path):
 
 
 @pytest.mark.skipif(not HAS_MAKE, reason="needs GNU make")
-def test_pinned_set_without_its_snapshot_stops_in_the_preflight(project, shared):
+def test_pinned_set_without_its_snapshot_stops_in_the_preflight(project, week):
     raw = project / "data" / "raw"
-    snap = _snapshot(raw, shared)  # a snapshot, but not the pinned one
+    snap = _snapshot(raw, week)  # a snapshot, but not the pinned one
     pinned = project / "params" / "pinned.yaml"
     pinned.write_text(f"snapshot_sha256: {'ab' * 32}\n")
     res = _make(project, "report", "PARAMS=params/pinned.yaml")
@@ -283,8 +283,8 @@ def test_pinned_set_without_its_snapshot_stops_in_the_preflight(project, shared)
     assert str(snap) in json.loads((project / "build/inputs.stamp").read_text())["inputs"]
 
 
-def test_corrupt_provenance_record_is_named(shared, tmp_path):
-    path = _snapshot(tmp_path, shared)
+def test_corrupt_provenance_record_is_named(week, tmp_path):
+    path = _snapshot(tmp_path, week)
     path.with_name(path.name + ".provenance.json").write_text("{not json")
     with pytest.raises(InputError, match=r"provenance\.json: provenance record unreadable"):
         P.verify_sources({"sources": [str(path)], "snapshot_sha256": None},
@@ -339,10 +339,10 @@ def _make(project: Path, *args: str, timeout: int = 120) -> subprocess.Completed
 
 
 @pytest.fixture()
-def project(tmp_path, shared):
+def project(tmp_path, week):
     proj = scratch_project(tmp_path / "project", ROOT)
     for name in HOSTILE:
-        shutil.copy(shared / SAMPLE, proj / name)
+        shutil.copy(week, proj / name)
     return proj
 
 
@@ -395,9 +395,9 @@ def test_bad_parameters_stop_before_any_kernel_and_keep_the_report(project, args
 
 
 @pytest.mark.skipif(not HAS_MAKE, reason="needs GNU make")
-def test_tampered_snapshot_stops_make_before_any_notebook(project, shared):
+def test_tampered_snapshot_stops_make_before_any_notebook(project, week):
     raw = project / "data" / "raw"
-    snap = _snapshot(raw, shared)
+    snap = _snapshot(raw, week)
     full = "PARAMS=params/full-archive.yaml"  # the latest download, verified
     assert _make(project, "build/inputs.stamp", full).returncode == 0
     stamp = json.loads((project / "build/inputs.stamp").read_text())

@@ -89,8 +89,8 @@ EXPECTED_FLAGS = {
 
 
 @pytest.mark.parametrize("definition", list(DEFINITIONS))
-def test_july_window_flags_per_definition(shared, definition):
-    posts = load_posts(shared / "metrics_2025-07-11_2025-07-19.csv")
+def test_july_window_flags_per_definition(week, definition):
+    posts = load_posts(week)
     assert len(posts) == 107
     kept, excluded = split_analysable(posts)
     assert excluded["id"].tolist() == ["114877155422684149"]  # the one all-zero row
@@ -98,8 +98,8 @@ def test_july_window_flags_per_definition(shared, definition):
     assert flagged == EXPECTED_FLAGS[definition]
 
 
-def test_highlighted_post_counts(shared):
-    posts = load_posts(shared / "metrics_2025-07-11_2025-07-19.csv").set_index("id")
+def test_highlighted_post_counts(week):
+    posts = load_posts(week).set_index("id")
     row = posts.loc[HIGHLIGHT]
     assert (row["replies"], row["retruths"], row["likes"]) == (19954, 6644, 18687)
     assert row["created_at"].isoformat() == "2025-07-12T21:21:29.285000+00:00"

@@ -36,9 +36,9 @@ def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def built(shared, tmp_path_factory):
+def built(week, tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("project"))
-    source = shared / "metrics_2025-07-11_2025-07-19.csv"
+    source = week
     first = run_build(project, str(source))
     assert first.returncode == 0, first.stderr
     second = run_build(project, str(source))
@@ -69,7 +69,7 @@ def test_report_contract(built):
     assert "Executing:" not in first.stderr  # progress bars only on a terminal, not in logs
 
 
-def test_tables(built):
+def test_tables(built, week):
     project = built[0]
     ratioed = pd.read_csv(project / "reports/tables/ratioed_posts.csv", dtype={"id": str})
     assert ratioed["id"].tolist() == [HIGHLIGHT]
