@@ -14,11 +14,10 @@
 # window, and saves the posts for the next notebooks. Every exclusion is counted.
 
 # %% tags=["parameters"]
-sources = []  # paths or URLs of archive files. Several files are captures of the same posts: the last listed is the latest, unless every file states its capture time
-start = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
-end = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
-tz = "America/New_York"  # time zone that decides which calendar day a post belongs to
-
+sources: list[str] = []  # archive files; several are captures of the same posts (the last listed is the latest, unless every file states its capture time); empty: the default set's (the committed week)
+start: str | None = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
+end: str | None = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
+tz: str = "America/New_York"  # time zone that decides which calendar day a post belongs to
 # %%
 import json
 
@@ -28,6 +27,7 @@ from IPython.display import display
 from ratioed import load_archive, paths
 from ratioed.figures import show_table
 from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
+from ratioed.params import default_sources
 from ratioed.record import provenance, record_numbers
 from ratioed.rules import in_window, split_analysable
 
@@ -36,6 +36,7 @@ from ratioed.rules import in_window, split_analysable
 # Each file is read, validated (ids, times, counts) and cleaned (HTML, entities, mojibake).
 
 # %%
+sources = default_sources(sources)  # empty: the default parameter set's input
 archive = load_archive(sources)
 print(f"Read {len(archive.captures)} source(s), {sum(c.rows for c in archive.captures):,} rows: "
       f"{len(archive.posts):,} posts after merging captures")

@@ -71,3 +71,25 @@ def test_pair_check_fails_on_drift(tmp_path):
     assert "different numbers of cells" in pair_differences(nb)[0]
     py.unlink()
     assert "missing" in pair_differences(nb)[0]
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_top_to_bottom_with_its_defaults(tmp_path):
+    """What "Run All" in Lab does: each notebook, in order, with no injected parameters, in a
+    scratch copy of the project (its default input is the committed week)."""
+    import os
+    import subprocess
+    import sys
+
+    from scratch import scratch_project
+
+    project = scratch_project(tmp_path / "p", Path(__file__).resolve().parents[1])
+    env = {**os.environ, "RATIOED_ROOT": str(project)}
+    env.pop("RATIOED_STAGE", None)
+    for nb in sorted((project / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        res = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", str(nb),
+                              str(tmp_path / nb.name), "-k", "python3", "--cwd",
+                              str(project / "notebooks")], env=env, capture_output=True,
+                             text=True, timeout=600)
+        assert res.returncode == 0, f"{nb.name}: {res.stderr[-800:]}"
+    assert (project / "reports" / "tables" / "claims.csv").exists()

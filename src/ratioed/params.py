@@ -501,6 +501,21 @@ def prepare(params_file=None, overrides=None, sources=None) -> dict:
     return params
 
 
+def default_sources(sources: list[str] | None = None) -> list[str]:
+    """``sources`` when given, else the default parameter set's, resolved and verified as a
+    build would (no download: offline, a set with no snapshot yet raises). Lets a notebook run
+    top to bottom in Jupyter with its defaults, on the same input ``make report`` uses."""
+    if sources:
+        return list(sources)
+    params = load_params(paths.DEFAULT_PARAMS)
+    if not params["sources"] and _default_snapshot(params.get("snapshot_sha256")) is None:
+        raise InputError(paths.DEFAULT_PARAMS, "no source given and no snapshot in data/raw/",
+                         hint="run `make download`, or set `sources` in the notebook")
+    params = resolve_sources(params, download_missing=False)
+    verify_sources(params)
+    return params["sources"]
+
+
 # --------------------------------------------------------------------------- pre-flight
 
 
