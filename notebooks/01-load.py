@@ -14,9 +14,11 @@
 # window, and saves the posts for the next notebooks. Every exclusion is counted.
 
 # %% tags=["parameters"]
+from typing import Optional  # papermill reads `Optional[str]`, not `str | None`
+
 sources: list[str] = []  # archive files; several are captures of the same posts (the last listed is the latest, unless every file states its capture time); empty: the default set's (the committed week)
-start: str | None = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
-end: str | None = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
+start: Optional[str] = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
+end: Optional[str] = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
 tz: str = "America/New_York"  # time zone that decides which calendar day a post belongs to
 # %%
 import json

@@ -18,11 +18,13 @@
 # evidence names the condition that failed.
 
 # %% tags=["parameters"]
+from typing import Optional  # papermill reads `Optional[str]`, not `str | None`
+
 definition: str = "both"  # definition for the exploratory tables: both | either | likes | retruths (the claims always use the story's, both)
 highlight_id: str = "114842356238631061"  # the post the story is about (a string)
-observations: str | None = None  # a string or None: CSV of reporters' readings (post_id, observed_at, counts, source). None means data/raw/observations.csv
-start: str | None = None  # "YYYY-MM-DD" or None: the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
-end: str | None = None  # "YYYY-MM-DD" or None: see `start`
+observations: Optional[str] = None  # a string or None: CSV of reporters' readings (post_id, observed_at, counts, source). None means data/raw/observations.csv
+start: Optional[str] = None  # "YYYY-MM-DD" or None: the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
+end: Optional[str] = None  # "YYYY-MM-DD" or None: see `start`
 tz: str = "America/New_York"  # time zone for times quoted in the evidence and tables
 declared_complete: bool = False  # True: declare the sources complete published archive files when they have no download record (the report says so)
 

@@ -15,13 +15,15 @@
 # written from it.
 
 # %% tags=["parameters"]
+from typing import Optional  # papermill reads `Optional[str]`, not `str | None`
+
 highlight_id: str = "114842356238631061"  # the post to highlight and label (a string)
 tz: str = "America/New_York"  # time zone for dates on the time axis
-observations: str | None = None  # CSV of reporters' readings; None means data/raw/observations.csv
+observations: Optional[str] = None  # CSV of reporters' readings; None means data/raw/observations.csv
 definition: str = "both"  # the definition of "ratioed" this build uses (figure 3 highlights it)
 trailing_window: str = "30D"  # the baseline window drawn in figure 2
-start: str | None = None  # first day kept by notebook 1 (named in figure 1's caption)
-end: str | None = None  # last day kept by notebook 1
+start: Optional[str] = None  # first day kept by notebook 1 (named in figure 1's caption)
+end: Optional[str] = None  # last day kept by notebook 1
 
 # %%
 import pandas as pd

@@ -214,9 +214,9 @@ PARAMETERS: tuple[Param, ...] = (
           "(`'my posts.csv'`)",
           "archive files; several are captures of the same posts, merged; empty: the latest "
           "download in data/raw/ (or the pinned one)", _sources),
-    Param("start", "START", "str | None", None, "`YYYY-MM-DD`",
+    Param("start", "START", "Optional[str]", None, "`YYYY-MM-DD`",
           "first day kept, in `tz` (empty: from the first post)", _date),
-    Param("end", "END", "str | None", None, "`YYYY-MM-DD`, not before `start`",
+    Param("end", "END", "Optional[str]", None, "`YYYY-MM-DD`, not before `start`",
           "last day kept, inclusive (empty: to the last post)", _date),
     Param("tz", "DAY_TZ", "str", "America/New_York",
           "an IANA time zone name (`America/New_York`, `UTC`, `Europe/London`)",
@@ -226,7 +226,7 @@ PARAMETERS: tuple[Param, ...] = (
           _definition),
     Param("highlight_id", "HIGHLIGHT", "str", "114842356238631061",
           "a post id: digits, no leading zero", "the post the story is about", _post_id),
-    Param("observations", "OBSERVATIONS", "str | None", None,
+    Param("observations", "OBSERVATIONS", "Optional[str]", None,
           "an existing CSV file (empty: `data/raw/observations.csv`)",
           "reporters' readings of the post's counts", _optional_path),
     Param("trailing_window", "WINDOW", "str", "30D",
@@ -236,7 +236,7 @@ PARAMETERS: tuple[Param, ...] = (
     Param("declared_complete", "DECLARED_COMPLETE", "bool", False, "true or false (yes/no, 1/0)",
           "you declare a locally fetched copy is a whole published archive file, so archive-wide "
           "claims can be checked", _bool),
-    Param("snapshot_sha256", "SNAPSHOT_SHA256", "str | None", None,
+    Param("snapshot_sha256", "SNAPSHOT_SHA256", "Optional[str]", None,
           "64 hexadecimal digits (empty: no pin)",
           "pins the archive snapshot this set was written for: the build stops unless a source "
           "has this sha256; `make download` asks for exactly it", _sha256),
