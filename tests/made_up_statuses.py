@@ -7,7 +7,8 @@ of Status entities (``id``, ``created_at``, HTML ``content``, ``url``, ``replies
 ``in_reply_to_id``, ``in_reply_to_account_id``, ``edited_at``, ``quotes_count``), as documented
 for Mastodon's Status entity. The statuses below are invented to exercise every rule; the hand
 computation of which are ratioed sits beside each one (story's definition ``both``: replies >
-likes and replies > re-truths; ``likes``: replies > likes).
+likes > 0 and replies > re-truths > 0; ``likes``: replies > likes > 0 -- a zero count never
+makes a post ratioed, :func:`ratioed.ratios.ratio_flags`).
 
 Two accounts: ``alice`` (a local account, id 1) and ``bob@example.social`` (id 2, username
 ``bob``). Ids are snowflakes built from the creation time (``id >> 16`` = ms since 1970).
@@ -63,7 +64,7 @@ def statuses() -> list[dict]:
     # Alice boosts Bob's b2: the wrapper and the nested copy carry large counts, never hers
     a3 = status(5, ALICE, 5000, 0, 0, reblog={**b2, "replies_count": 99999,
                                                "favourites_count": 1})
-    a4 = status(6, ALICE, 7, 0, 3, text="@bob I disagree", reply_to=(b1["id"], BOB["id"]))  # both: RATIOED (reply)
+    a4 = status(6, ALICE, 7, 1, 3, text="@bob I disagree", reply_to=(b1["id"], BOB["id"]))  # both: RATIOED (reply)
     a5 = status(7, ALICE, 3, 1, 2, text="(thread, 2/2)", reply_to=(a1["id"], ALICE["id"]))  # both: RATIOED (own thread: not a reply)
     a6 = status(8, ALICE, 0, 3, 8, media=2)  # media only, not ratioed
     b3 = status(9, BOB, 1000, 0, 0, reblog=a2)  # Bob boosts Alice's a2: excluded
