@@ -75,7 +75,7 @@ def statuses() -> list[dict]:
 # Hand computation (see the comments above), per account, under each definition:
 RATIOED_BOTH = {"alice": {3, 6, 7}, "bob@example.social": {2}}
 RATIOED_BOTH_NO_REPLIES = {"alice": {3, 7}, "bob@example.social": {2}}
-RATIOED_LIKES = {"alice": {3, 6, 7}, "bob@example.social": {1, 2, 4}}
+RATIOED_LIKES = {"alice": {3, 6, 7}, "bob@example.social": {1, 2, 10}}
 BOOSTS = {"alice": {5}, "bob@example.social": {9}}
 REPLIES = {"alice": {6}, "bob@example.social": set()}
 
