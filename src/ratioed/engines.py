@@ -296,8 +296,8 @@ def _is_parquet(path) -> bool:
     items = path if isinstance(path, list | tuple) else [path]
     for item in items:
         p = Path(str(item))
-        if "://" in str(item) or p.is_dir() or not p.is_file():
-            return True  # folders, globs and remote paths: Parquet parts
+        if "://" in str(item) or p.is_dir() or not p.is_file() or p.suffix == ".parquet":
+            return True  # folders, globs, remote paths and *.parquet: Parquet parts
         with open(p, "rb") as fh:
             if fh.read(4) != b"PAR1":
                 return False
