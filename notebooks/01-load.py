@@ -18,7 +18,7 @@ sources = []  # paths or URLs of archive files. Several files are captures of th
 start = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
 end = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
 tz = "America/New_York"  # time zone that decides which calendar day a post belongs to
-account = None  # a string or None: the account analysed (acct or username, any case); None keeps the only account there is
+account: str | None = None  # the account analysed (acct or username, any case); None keeps the only account there is
 replies: str = "include"  # include | exclude: replies to other accounts (kind "reply", from the platform's API layout)
 
 # %%

@@ -24,7 +24,7 @@ observations = None  # a string or None: CSV of reporters' readings (post_id, ob
 start = None  # "YYYY-MM-DD" or None: the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
 end = None  # "YYYY-MM-DD" or None: see `start`
 tz: str = "America/New_York"  # time zone for times quoted in the evidence and tables
-account = None  # a string or None: the account analysed (notebook 1 chose it); the story's account (or None) gets the story's claims, any other the generic ledger
+account: str | None = None  # the account analysed (notebook 1 chose it); the story's account (or None) gets the story's claims, any other the generic ledger
 declared_complete: bool = False  # True: declare the sources complete published archive files when they have no download record (the report says so)
 
 # %%

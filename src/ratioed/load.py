@@ -138,7 +138,7 @@ class Archive:
             lines.append("accounts: " + "; ".join(
                 f"@{r.account}: {r.posts:,} post(s), {r.boosts:,} boost(s) of other accounts' "
                 f"posts (excluded from the analysis), {r.replies:,} repl(ies) to others"
-                for r in found.itertuples()))
+                for r in found.itertuples()))  # per-row: one line per account
         lines.append(f"times without a time zone (read as UTC): {self.zoneless_times:,} row(s)")
         bad = self.id_time_mismatches()
         line = (f"created_at more than a minute away from the time in the post's id: "
@@ -690,7 +690,8 @@ def accounts_table(posts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _listed(table: pd.DataFrame) -> str:
-    return "; ".join(f"@{r.account}: {r.posts:,} post(s)" for r in table.itertuples())
+    return "; ".join(f"@{r.account}: {r.posts:,} post(s)"
+                     for r in table.itertuples())  # per-row: one entry per account
 
 
 def select_account(posts: pd.DataFrame, account: str | None, source: str = "the input"
