@@ -237,3 +237,14 @@ def test_make_report_for_another_account(tmp_path):
     excluded = pd.read_csv(project / "data" / "processed" / "excluded.csv", dtype=str)
     assert list(excluded["reason"]) == [BOOST_REASON]
     assert list(excluded["id"]) == sorted(made_up.ids({9}))
+
+
+def test_a_gzip_compressed_page_is_read_as_the_api_layout(tmp_path):
+    import gzip
+
+    page = made_up.write_pages(tmp_path / "dump")[1]
+    packed = tmp_path / "page.json.gz"
+    packed.write_bytes(gzip.compress(page.read_bytes()))
+    archive = load_archive(packed)
+    assert archive.captures[0].layout == "statuses (gzip)"
+    assert archive.posts.equals(load_archive(page).posts.assign(capture=archive.posts["capture"]))
