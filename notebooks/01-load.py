@@ -20,6 +20,9 @@ sources: list[str] = []  # archive files; several are captures of the same posts
 start: Optional[str] = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
 end: Optional[str] = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
 tz: str = "America/New_York"  # time zone that decides which calendar day a post belongs to
+account: Optional[str] = None  # the account analysed (acct or username, any case); None keeps the only account there is
+replies: str = "include"  # include | exclude: replies to other accounts (kind "reply", from the platform's API layout)
+
 # %%
 import json
 
@@ -29,9 +32,16 @@ from IPython.display import display
 from ratioed import load_archive, paths
 from ratioed.figures import show_table
 from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
+from ratioed.load import select_account
 from ratioed.params import default_sources
 from ratioed.record import provenance, record_numbers
-from ratioed.rules import in_window, split_analysable
+from ratioed.rules import (
+    BOOST_REASON,
+    REPLY_REASON,
+    RETRUTH_REASON,
+    in_window,
+    split_analysable,
+)
 
 # %% [markdown]
 # ## Sources
@@ -62,15 +72,32 @@ if len(id_time):
     display(show_table(id_time.head(10)))
 
 # %% [markdown]
-# ## Leave out re-truths of other accounts
-# The archive stores re-truths of other accounts' posts with all three counts at 0: their
-# engagement belongs to the other account, so they cannot be ratioed.
+# ## The account
+# The archive's own layouts hold one account's posts; a dump from the platform's API may hold
+# several. The analysis is about one account: the parameter `account` chooses it, and a file
+# with several accounts and no choice is refused with the list below.
 
 # %%
-posts_all = archive.posts
-kept, excluded = split_analysable(posts_all)
-print(f"Drop re-truths of other accounts (all counts 0): {len(excluded):,} posts excluded, "
-      f"{len(kept):,} kept")
+posts_all, accounts = select_account(archive.posts, account, ", ".join(map(str, sources)) or "the input")
+the_account = posts_all["account"].iloc[0] if len(posts_all) else (account or "")
+other_accounts = len(archive.posts) - len(posts_all)
+display(show_table(accounts))
+print(f"Account analysed: @{the_account}, {len(posts_all):,} posts; posts of other accounts "
+      f"left out: {other_accounts:,}")
+
+# %% [markdown]
+# ## Leave out what is another account's post
+# The archive stores re-truths of other accounts' posts with all three counts at 0; the
+# platform's API marks a boost by nesting the boosted post. Either way the engagement belongs to
+# the other account, so they cannot be ratioed, whatever counts they carry. Replies to other
+# accounts are kept, marked `reply`, unless the parameter `replies` is `exclude`.
+
+# %%
+kept, excluded = split_analysable(posts_all, replies)
+reasons = excluded["reason"].value_counts()
+print(f"Left out: {len(excluded):,} posts ("
+      + (", ".join(f"{n:,} {r}" for r, n in reasons.items()) or "none") + f"); {len(kept):,} kept. "
+      f"Replies to other accounts: {int((posts_all['kind'] == 'reply').sum()):,} ({replies}d).")
 
 # %% [markdown]
 # ## Date window
@@ -90,6 +117,8 @@ print(f"Keep posts from {start or 'the first post'} to {end or 'the last post'}:
 assert posts["id"].is_unique, "post ids must be unique after merging"
 assert (posts[["replies", "retruths", "likes"]] >= 0).all().all(), "counts must be non-negative"
 assert len(posts_all) == len(posts) + len(excluded) + len(outside), "every post accounted for"
+assert len(archive.posts) == len(posts_all) + other_accounts, "every account accounted for"
+assert (posts["kind"] != "boost").all(), "no boost is scored for the booster"
 if len(posts):
     local = posts["created_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     assert start is None or local.min() >= pd.Timestamp(start)
@@ -101,13 +130,19 @@ history = archive.history.loc[archive.history["id"].isin(posts["id"])]
 write_parquet_atomic(posts, paths.POSTS_PARQUET)
 write_parquet_atomic(history, paths.HISTORY_PARQUET)
 write_parquet_atomic(posts_all[["id", "created_at"]], paths.PROCESSED_DIR / "all_posts.parquet")
-excluded_all = pd.concat([excluded, outside])[["id", "created_at", "kind", "replies", "retruths",
-                                               "likes", "reason"]]
+excluded_all = pd.concat([excluded, outside])[["id", "created_at", "account", "kind", "replies",
+                                               "retruths", "likes", "reason"]]
 write_csv_atomic(excluded_all, paths.EXCLUDED_CSV)
-params = {"sources": sources, "start": start, "end": end, "tz": tz}
+params = {"sources": sources, "start": start, "end": end, "tz": tz, "account": the_account,
+          "replies": replies}
 write_text_atomic(paths.PROVENANCE_JSON, json.dumps(provenance(archive, params), indent=2) + "\n")
 record_numbers("load", {
-    "posts_loaded": len(posts_all), "retruths_excluded": len(excluded),
+    "account": the_account, "accounts_in_input": len(accounts),
+    "other_accounts_excluded": other_accounts, "posts_loaded": len(posts_all),
+    "retruths_excluded": int((excluded["reason"] == RETRUTH_REASON).sum()),
+    "boosts_excluded": int((excluded["reason"] == BOOST_REASON).sum()),
+    "replies_excluded": int((excluded["reason"] == REPLY_REASON).sum()),
+    "replies_kept": int((posts["kind"] == "reply").sum()),
     "outside_window": len(outside), "posts_analysed": len(posts),
     "captures": len(archive.captures), "zoneless_times": archive.zoneless_times,
     "id_time_mismatches": len(id_time),

@@ -26,6 +26,7 @@ observations: Optional[str] = None  # a string or None: CSV of reporters' readin
 start: Optional[str] = None  # "YYYY-MM-DD" or None: the date window notebook 1 applied (a window makes archive-wide claims uncheckable)
 end: Optional[str] = None  # "YYYY-MM-DD" or None: see `start`
 tz: str = "America/New_York"  # time zone for times quoted in the evidence and tables
+account: Optional[str] = None  # the account analysed (notebook 1 chose it); the story's account (or None) gets the story's claims, any other the generic ledger
 declared_complete: bool = False  # True: declare the sources complete published archive files when they have no download record (the report says so)
 
 # %%
@@ -37,10 +38,12 @@ from IPython.display import display
 from ratioed import paths
 from ratioed.claims import (
     LEDGER_DEFINITION,
+    MEASURED,
     NOT_CHECKABLE,
     SUPPORTED,
     Completeness,
     Evidence,
+    claims_file,
     declared_flag,
     evaluate,
     later_flagged,
@@ -57,7 +60,12 @@ ratios = read_parquet(paths.RATIOS_PARQUET)
 all_posts = read_parquet(paths.PROCESSED_DIR / "all_posts.parquet")
 sources = json.loads(paths.PROVENANCE_JSON.read_text())["sources"]
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
-claims = read_claims(paths.CLAIMS_YAML)
+analysed = json.loads(paths.PROVENANCE_JSON.read_text())["parameters"].get("account") or account
+ledger = claims_file(analysed)
+claims = read_claims(ledger)
+print(f"Account @{analysed or 'realDonaldTrump'}: the ledger is {ledger.name} ("
+      + ("the story's claims" if ledger == paths.CLAIMS_YAML else
+         "generic: measured from the data, no story's sentence") + ")")
 print(f"{len(claims)} claims to check against {len(ratios):,} analysable posts "
       f"({len(all_posts):,} loaded from {len(sources)} source(s)) and "
       f"{len(obs)} reporter observation(s)")
@@ -179,7 +187,7 @@ universal = {c["id"] for c in claims if c["check"] in ("only_one", "first_time",
 supported_universal = verdicts.loc[verdicts["id"].isin(universal)
                                    & (verdicts["status"] == SUPPORTED)]
 assert verdicts["id"].is_unique and len(verdicts) == len(claims), "one verdict per claim"
-assert statuses <= {SUPPORTED, "contradicted", NOT_CHECKABLE}, f"unknown verdict in {statuses}"
+assert statuses <= {SUPPORTED, "contradicted", NOT_CHECKABLE, MEASURED}, f"unknown verdict in {statuses}"
 assert all(json.loads(n)["failed_conditions"] == [] for n in supported_universal["numbers"]), \
     "a universal claim is supported only on a complete input"
 assert months["posts"].sum() == len(all_posts.dropna(subset=["created_at"])), \

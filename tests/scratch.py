@@ -19,7 +19,8 @@ def scratch_project(dest: Path, root: Path | None = None) -> Path:
     for folder in ("notebooks", "params", "src"):
         shutil.copytree(root / folder, dest / folder, ignore=ignore)
     (dest / "data" / "raw").mkdir(parents=True)
-    shutil.copy(root / "data" / "claims.yaml", dest / "data" / "claims.yaml")
+    for name in ("claims.yaml", "claims-generic.yaml"):  # the story's ledger and the generic one
+        shutil.copy(root / "data" / name, dest / "data" / name)
     for name in ("observations.csv", "metrics_2025-07-11_2025-07-19.csv",
                  "metrics_2025-07-11_2025-07-19.csv.provenance.json"):  # the committed inputs
         shutil.copy(root / "data" / "raw" / name, dest / "data" / "raw")

@@ -46,6 +46,7 @@ from .ratios import DEFINITIONS, STORY_DEFINITION, is_ratioed
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 NOT_CHECKABLE = "not checkable with these data"
+MEASURED = "measured"  # the generic ledger's entries: counted from the data, not a claim judged
 LEDGER_DEFINITION = STORY_DEFINITION  # the claims are judged under the story's definition
 COUNTS = ("replies", "retruths", "likes")
 
@@ -360,7 +361,75 @@ def check_not_again(ev: Evidence, **_):
     return SUPPORTED, text + f"; the input is {described}", nums
 
 
+# --------------------------------------------------------------------------- generic ledger
+# For an account other than the story's (data/claims-generic.yaml): what the data show, with
+# no story's sentence to judge. Each entry's status is MEASURED: a count, not a claim.
+
+
+def _unusual(r) -> str:
+    """How unusual a post's replies-per-like is against the account's own earlier posts."""
+    if pd.isna(r.get("ratio_multiple")) or pd.isna(r.get("trailing_median")):
+        return "no baseline (too few earlier posts in the window)"
+    pct = r.get("trailing_percentile")
+    tail = "" if pd.isna(pct) else f", higher than {float(pct):.0f}% of them"
+    return (f"{float(r['ratio_multiple']):,.1f} times the median replies per like "
+            f"({float(r['trailing_median']):,.2f}) of the account's {int(r['trailing_posts']):,} "
+            f"earlier post(s) in the baseline window{tail}")
+
+
+def _post_numbers(r) -> dict:
+    return {"id": str(r["id"]), "created_at": r["created_at"].isoformat(),
+            **{c: int(r[c]) for c in COUNTS},
+            **{k: (None if pd.isna(r.get(k)) else float(r[k]))
+               for k in ("reply_like_ratio", "ratio_multiple", "trailing_percentile")}}
+
+
+def check_posts_analysed(ev: Evidence, **_):
+    n = len(ev.posts)
+    return MEASURED, f"{n:,} posts analysed ({ev.coverage})", {"posts": n}
+
+
+def check_ratioed_per_definition(ev: Evidence, **_):
+    counts = {d: int(is_ratioed(ev.posts, d).sum()) for d in DEFINITIONS}
+    text = "; ".join(f"{d} ({DEFINITIONS[d]}): {n:,}" for d, n in counts.items())
+    return MEASURED, f"posts ratioed under each definition, of {len(ev.posts):,}: {text}", counts
+
+
+def check_first_ratioed(ev: Evidence, **_):
+    flagged = ev.posts.loc[ev.flags()].sort_values("created_at", kind="stable")
+    if flagged.empty:
+        return MEASURED, f"no post is ratioed under {RULE} ({ev.coverage})", {"id": None}
+    r = flagged.iloc[0]
+    return MEASURED, (f"post {r['id']} ({r['created_at']:%d %b %Y %H:%M} UTC): {_counts(r)}; "
+                      f"{_unusual(r)}"), _post_numbers(r)
+
+
+def check_most_ratioed(ev: Evidence, **_):
+    flagged = ev.posts.loc[ev.flags()]
+    if flagged.empty:
+        return MEASURED, f"no post is ratioed under {RULE} ({ev.coverage})", {"id": None}
+    ratio = flagged["replies"] / flagged["likes"].where(flagged["likes"] > 0)
+    order = pd.DataFrame({"r": ratio.fillna(float("inf")), "n": flagged["replies"]})
+    r = flagged.loc[order.sort_values(["r", "n"], ascending=False, kind="stable").index[0]]
+    return MEASURED, (f"post {r['id']} ({r['created_at']:%d %b %Y %H:%M} UTC), the most replies "
+                      f"per like among the {len(flagged):,} ratioed under {RULE}: {_counts(r)}; "
+                      f"{_unusual(r)}"), _post_numbers(r)
+
+
+def claims_file(account: str | None) -> Path:
+    """The ledger for ``account``: the story's claims for the story's account (or none said),
+    else the generic ledger (:data:`ratioed.paths.CLAIMS_GENERIC_YAML`)."""
+    from . import paths
+    from .labels import is_story_account
+
+    return paths.CLAIMS_YAML if is_story_account(account) else paths.CLAIMS_GENERIC_YAML
+
+
 CHECKS = {
+    "posts_analysed": check_posts_analysed,
+    "ratioed_per_definition": check_ratioed_per_definition,
+    "first_ratioed": check_first_ratioed,
+    "most_ratioed": check_most_ratioed,
     "highlight_ratioed": check_highlight_ratioed,
     "observation_agrees": check_observation_agrees,
     "post_count_since": check_post_count_since,

@@ -55,8 +55,9 @@ def _cmd_load(args) -> int:
     archive = load_archive(sources, ordered_by=args.order)
     print(archive.summary())
     kept, excluded = split_analysable(archive.posts)
-    print(f"analysis keeps {len(kept):,} posts; excludes {len(excluded):,} "
-          "(re-truths of other accounts, all counts 0)")
+    reasons = excluded["reason"].value_counts()
+    print(f"analysis keeps {len(kept):,} posts; excludes {len(excluded):,}"
+          + "".join(f"; {n:,}: {r}" for r, n in reasons.items()))
     if out is not None:
         from .files import write_parquet_atomic
 
@@ -72,7 +73,7 @@ def _cmd_flag(args) -> int:
     from .engines import flag, print_csv
 
     result = flag(args.path, args.engine, args.definition, scheduler=args.scheduler,
-                  log=sys.stderr)
+                  log=sys.stderr, account=args.account)
     print_csv(result)
     print(result.summary(), file=sys.stderr)
     return 0
@@ -169,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="dask: join this scheduler (tcp://host:8786); default: start a "
                         "LocalCluster with one worker process per core, closed at the end")
+    p.add_argument("--account", metavar="NAME",
+                   help="the account to flag (acct or username, any case), from parts with an "
+                        "`account` column or the platform's API dumps (JSON pages or JSON Lines, "
+                        "pandas engine); needed when the input holds several accounts")
     p.set_defaults(func=_cmd_flag)
 
     p = sub.add_parser("download", help="download a dated snapshot of the archive (network)")

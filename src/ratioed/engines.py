@@ -180,20 +180,37 @@ def _local(part: str, fs) -> str:
     return fs._strip_protocol(part) if fs is not None else part
 
 
-def read_part(part: str, fs=None, columns: dict[str, str] | None = None) -> pd.DataFrame:
+def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
+              account: str | None = None) -> pd.DataFrame:
     """One part's ``id``, ``created_at`` and counts, validated by the loader's rules.
 
     Returns canonical columns: ``id`` (string), ``created_at`` (UTC), counts (int64).
+    ``account``: keep only that account's rows when the part has an ``account`` column (one
+    without is the archive's, one account). Rows of kind ``boost`` (another account's post,
+    from the platform's API layout via ``ratioed load --out``) are never read.
     """
+    import pyarrow.compute as pc
+
     from .layouts import _counter
     from .load import _counts, _ids, _times
 
     columns = columns or part_columns(part, fs)
     try:
-        table = pq.read_table(_local(part, fs), columns=list(dict.fromkeys(columns.values())),
+        names = set(pq.read_schema(_local(part, fs), filesystem=fs).names)
+        extra = [c for c in ("account", "kind") if c in names]
+        table = pq.read_table(_local(part, fs),
+                              columns=list(dict.fromkeys([*columns.values(), *extra])),
                               filesystem=fs)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(part, f"unreadable Parquet: {err}") from None
+    keep = None
+    if "kind" in extra:
+        keep = pc.fill_null(pc.not_equal(pc.cast(table.column("kind"), pa.string()), "boost"), True)
+    if account is not None and "account" in extra:
+        mine = pc.fill_null(pc.equal(pc.cast(table.column("account"), pa.string()), account), False)
+        keep = mine if keep is None else pc.and_(keep, mine)
+    if keep is not None:
+        table = table.filter(keep)
     locate = _counter("row {}")
     col = {canon: table.column(name).combine_chunks() if table.num_rows else
            pa.array([], table.schema.field(name).type) for canon, name in columns.items()}
@@ -220,9 +237,76 @@ def _empty_flagged() -> pd.DataFrame:
 # --------------------------------------------------------------------------- engines
 
 
+def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
+    """Every row's ``account`` and ``kind`` over the parts, read from those columns alone; a
+    part without ``account`` is the archive's one account (:data:`ratioed.load.STORY_ACCOUNT`),
+    one without ``kind`` holds original posts."""
+    from .load import STORY_ACCOUNT
+
+    frames = []
+    for p in parts:
+        names = set(pq.read_schema(_local(p, fs), filesystem=fs).names)
+        cols = [c for c in ("id", "account", "kind") if c in names]
+        t = pq.read_table(_local(p, fs), columns=cols, filesystem=fs).to_pandas()
+        frames.append(pd.DataFrame({
+            "account": t["account"].fillna(STORY_ACCOUNT) if "account" in t else STORY_ACCOUNT,
+            "kind": t["kind"].astype(object) if "kind" in t else "original"}, index=t.index))
+    return pd.concat(frames, ignore_index=True)
+
+
+def choose_account(parts: list[str], fs=None, account: str | None = None) -> str | None:
+    """The exact ``acct`` to keep (None: the parts hold one account and none was asked for).
+    Several accounts and no ``account``, or a name matching none, is an :class:`InputError`
+    listing the accounts and their post counts (:func:`ratioed.load.select_account`)."""
+    from .load import select_account
+
+    rows = part_accounts(parts, fs)
+    if not account and rows["account"].nunique() <= 1:
+        return None
+    where = parts[0] if len(parts) == 1 else f"{parts[0]} and {len(parts) - 1} more part(s)"
+    chosen, _ = select_account(rows, account, where)
+    return chosen["account"].iloc[0] if len(chosen) else None
+
+
+def flag_statuses(path, definition: str = STORY_DEFINITION, account: str | None = None,
+                  replies: str = "include") -> Flagged:
+    """The pandas engine on JSON/CSV files (the platform's API dumps, several pages as
+    captures): loaded and validated by :func:`ratioed.load.load_archive`, one account selected
+    (:func:`ratioed.load.select_account`), boosts (and, with ``replies="exclude"``, replies to
+    others) left out as the report leaves them out (:func:`ratioed.rules.split_analysable`)."""
+    from .load import load_archive, select_account
+    from .rules import split_analysable
+
+    files = [str(p) for p in (path if isinstance(path, list | tuple) else [path])]
+    archive = load_archive(files)
+    posts, _ = select_account(archive.posts, account, ", ".join(files))
+    kept, excluded = split_analysable(posts, replies)
+    part = flag_part(kept[["id", "created_at", *COUNTS]].reset_index(drop=True))
+    totals = {d: int(part[f"ratioed_{d}"].sum()) for d in RULES}
+    who = posts["account"].iloc[0] if len(posts) else account
+    notes = [f"account @{who}: {len(posts):,} posts; left out {len(excluded):,} "
+             f"(boosts of other accounts' posts, re-truths with all counts 0"
+             + (", replies to others" if replies == "exclude" else "") + ")"]
+    return Flagged(frame=_finish(part.loc[part[f"ratioed_{definition}"], OUTPUT_COLUMNS]),
+                   totals=totals, posts=len(part), parts=len(files), engine="pandas",
+                   definition=definition, notes=notes)
+
+
+def _is_parquet(path) -> bool:
+    items = path if isinstance(path, list | tuple) else [path]
+    for item in items:
+        p = Path(str(item))
+        if "://" in str(item) or p.is_dir() or not p.is_file() or p.suffix == ".parquet":
+            return True  # folders, globs, remote paths and *.parquet: Parquet parts
+        with open(p, "rb") as fh:
+            if fh.read(4) != b"PAR1":
+                return False
+    return True
+
+
 def flag(path, engine: str = "pandas", definition: str = STORY_DEFINITION, *,
          scheduler: str | None = None, n_workers: int | None = None,
-         memory_limit: str = "1GB", log=None) -> Flagged:
+         memory_limit: str = "1GB", log=None, account: str | None = None) -> Flagged:
     """Flag the ratioed posts of the Parquet parts at ``path`` with ``engine``.
 
     ``engine``: ``pandas``, ``duckdb`` or ``dask`` (see the module docs); ``definition``: a key of
@@ -230,6 +314,10 @@ def flag(path, engine: str = "pandas", definition: str = STORY_DEFINITION, *,
     ``scheduler`` (dask): address of a running scheduler (``tcp://host:8786``); None starts a
     ``LocalCluster`` of ``n_workers`` processes (default: one per core). ``memory_limit``
     (duckdb): DuckDB's limit. ``log``: where progress lines go (a file; None = silent).
+    ``account``: keep one account's rows of parts that carry an ``account`` column (matched on
+    acct or username, ignoring case); parts holding several accounts need it. JSON or CSV files
+    (the platform's API dumps) are read by the loader with the pandas engine
+    (:func:`flag_statuses`); other engines need Parquet (``ratioed load ... --out``).
     Raises :class:`InputError` for bad input.
     """
     if engine not in ENGINES:
@@ -237,24 +325,36 @@ def flag(path, engine: str = "pandas", definition: str = STORY_DEFINITION, *,
     if definition not in DEFINITIONS:
         raise ValueError(f"unknown definition {definition!r}; choose one of "
                          f"{', '.join(DEFINITIONS)}")
+    if not _is_parquet(path):
+        if engine != "pandas":
+            raise InputError(str(path), f"the {engine} engine reads Parquet parts; JSON and CSV "
+                                        "files are flagged by the pandas engine",
+                             hint="use --engine pandas, or `ratioed load FILES --out x.parquet`")
+        return flag_statuses(path, definition, account)
     fs, parts = find_parts(path)
     columns = {p: part_columns(p, fs) for p in parts}  # footers only: a missing column stops here
+    chosen = choose_account(parts, fs, account)
+    if chosen is not None and engine == "duckdb":
+        raise InputError(str(path), "the duckdb engine does not select an account",
+                         hint="use --engine pandas or dask with --account")
     if engine == "pandas":
-        flagged, totals, posts, notes = _run_pandas(parts, fs, columns, definition)
+        flagged, totals, posts, notes = _run_pandas(parts, fs, columns, definition, chosen)
     elif engine == "duckdb":
         flagged, totals, posts, notes = _run_duckdb(parts, fs, columns, definition, memory_limit)
     else:
         flagged, totals, posts, notes = _run_dask(parts, fs, columns, definition, scheduler,
-                                                  n_workers, log)
+                                                  n_workers, log, chosen)
+    if chosen is not None:
+        notes = [*notes, f"account @{chosen} only"]
     return Flagged(frame=_finish(flagged), totals=totals, posts=posts, parts=len(parts),
                    engine=engine, definition=definition, notes=notes)
 
 
-def _run_pandas(parts, fs, columns, definition):
+def _run_pandas(parts, fs, columns, definition, account=None):
     totals = dict.fromkeys(RULES, 0)
     kept, posts = [], 0
     for p in parts:
-        part = flag_part(read_part(p, fs, columns[p]))
+        part = flag_part(read_part(p, fs, columns[p], account))
         posts += len(part)
         for d in RULES:
             totals[d] += int(part[f"ratioed_{d}"].sum())
@@ -289,7 +389,7 @@ def _run_duckdb(parts, fs, columns, definition, memory_limit):
     return flag_part(raw.to_pandas())[OUTPUT_COLUMNS], totals, posts, []
 
 
-def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
+def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log, account=None):
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -314,7 +414,7 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
             if log is not None:
                 print(note, file=log, flush=True)
             meta = _empty_flagged()
-            frames = dd.from_map(_read_one, [(p, columns[p]) for p in parts], fs=fs,
+            frames = dd.from_map(_read_one, [(p, columns[p], account) for p in parts], fs=fs,
                                  meta=meta.iloc[:, :5], enforce_metadata=False, label="read-part")
             flagged = frames.map_partitions(flag_part, meta=meta)
             picked = flagged.loc[flagged[f"ratioed_{definition}"], OUTPUT_COLUMNS]
@@ -329,8 +429,8 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log):
 
 
 def _read_one(args, fs=None) -> pd.DataFrame:
-    part, columns = args
-    return read_part(part, fs, columns)
+    part, columns, account = args
+    return read_part(part, fs, columns, account)
 
 
 def _finish(flagged: pd.DataFrame) -> pd.DataFrame:

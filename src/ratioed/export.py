@@ -34,7 +34,7 @@ from .files import write_text_atomic
 from .record import git_commit
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
-TITLE = "Was Trump \u201cratioed\u201d on his own platform? Checking the numbers"
+TITLE = labels.STORY_TITLE  # the story's account; another account's page names it (labels.title)
 SKIP_TAGS = {"ratioed-reset", "parameters", "injected-parameters"}
 KEY_FIGURE_TAG = "key-figure"
 PARAM_LABELS = {  # parameter -> how the report names it
@@ -42,6 +42,7 @@ PARAM_LABELS = {  # parameter -> how the report names it
     "tz": "Time zone for calendar days", "definition": "Definition of \u201cratioed\u201d (tables, figures)",
     "highlight_id": "Highlighted post", "observations": "Reporters\u2019 readings",
     "trailing_window": "Baseline window (\u201chow unusual\u201d)",
+    "account": "Account analysed", "replies": "Replies to other accounts",
 }
 
 
@@ -148,6 +149,9 @@ def lede(numbers: dict) -> dict:
         "window": labels.window(ratios.get("trailing_window", "30D")),
         "first_post": labels.day(load.get("first_post")), "last_post": labels.day(load.get("last_post")),
         "highlight": None, "observed": None,
+        "account": labels.handle(load.get("account")),
+        "story_account": labels.is_story_account(load.get("account")),
+        "author": labels.author(load.get("account")),
     }
     if hl:
         out["highlight"] = {
@@ -204,8 +208,14 @@ def provenance_rows(params: dict) -> dict:
                   for k, v in params.items()]
     load = numbers.get("load", {})
     quality = [(label, load[key]) for key, label in (
+        ("account", "Account analysed"),
+        ("accounts_in_input", "Accounts in the input"),
+        ("other_accounts_excluded", "Posts of other accounts left out"),
         ("posts_loaded", "Posts read from the input"),
         ("retruths_excluded", "Re-truths of other accounts left out (all counts 0)"),
+        ("boosts_excluded", "Boosts of other accounts' posts left out (whatever their counts)"),
+        ("replies_kept", "Replies to other accounts kept"),
+        ("replies_excluded", "Replies to other accounts left out"),
         ("outside_window", "Posts outside the date window"),
         ("posts_analysed", "Posts analysed"),
         ("captures", "Captures (input files) merged")) if key in load]
@@ -244,12 +254,13 @@ def coalesce_streams(outputs: list) -> list:
     return [o for o in out if o.get("output_type") != "stream" or o["text"].strip()]
 
 
-def report_notebook(executed: list[Path]) -> tuple[nbformat.NotebookNode, dict | None, list]:
+def report_notebook(executed: list[Path], title: str = TITLE
+                    ) -> tuple[nbformat.NotebookNode, dict | None, list]:
     """The methods section as one notebook (no parameters or reset cells, no code cells
     without output, headings demoted, deterministic cell ids), the key figure's output lifted
     out of it, and the table of contents' entries for the notebooks."""
     report = nbformat.v4.new_notebook()
-    report.metadata["title"] = TITLE
+    report.metadata["title"] = title
     key_figure, toc = None, []
     for path in executed:
         nb = nbformat.read(path, as_version=4)
@@ -295,10 +306,11 @@ def export_report(executed: list[Path], params: dict) -> Path:
     with the lede, key figure, claims, links and provenance around them (see module docs)."""
     from nbconvert import HTMLExporter
 
-    report, key_figure, toc = report_notebook(executed)
     numbers = _read_json(paths.NUMBERS_JSON)
+    title = labels.title(numbers.get("load", {}).get("account"))  # names another account
+    report, key_figure, toc = report_notebook(executed, title)
     page = {
-        "title": TITLE, "lede": lede(numbers), "key_figure": key_figure,
+        "title": title, "lede": lede(numbers), "key_figure": key_figure,
         "claims": claims_rows(), "methods_toc": toc, "files": report_files(),
         "provenance": provenance_rows(params),
     }

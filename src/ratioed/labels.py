@@ -134,3 +134,32 @@ def column(name: str, overrides: dict | None = None) -> str:
     if overrides and name in overrides:
         return overrides[name]
     return COLUMN_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+# --------------------------------------------------------------------------- the account
+
+STORY_ACCOUNT = "realDonaldTrump"  # the story's account (load.STORY_ACCOUNT; a test checks)
+STORY_TITLE = "Was Trump \u201cratioed\u201d on his own platform? Checking the numbers"
+
+
+def is_story_account(account: str | None) -> bool:
+    """Whether ``account`` (an acct, any case, ``@`` or not; None = not said) is the story's."""
+    return not account or account.lstrip("@").lower() == STORY_ACCOUNT.lower()
+
+
+def handle(account: str | None) -> str:
+    """``@acct`` as the report names an account (the story's when none is said)."""
+    return "@" + (account or STORY_ACCOUNT).lstrip("@")
+
+
+def title(account: str | None) -> str:
+    """The report's title: the story's for its account, else one naming ``@acct``."""
+    if is_story_account(account):
+        return STORY_TITLE
+    return f"Was {handle(account)} \u201cratioed\u201d? Checking the numbers"
+
+
+def author(account: str | None) -> str:
+    """Who wrote the posts, for sentences: "Donald Trump" for the story's account, else
+    ``@acct``."""
+    return "Donald Trump" if is_story_account(account) else handle(account)

@@ -61,6 +61,8 @@ def sniff(path: Path) -> str:
     if not text:
         raise InputError(path, "file is empty (only whitespace)")
     suffix = path.suffix.lower()
+    if text[:1] in (b"[", b"{") and _STATUS_MARK.search(_head(path)):
+        return "statuses"  # the platform's own API layout (Mastodon Status entities)
     if text[:1] == b"[":
         return "json"
     if text[:1] == b"{":
@@ -79,6 +81,16 @@ def sniff(path: Path) -> str:
         return "csv"
     raise InputError(path, "unknown layout: expected archive JSON/JSON Lines/CSV/Parquet or a "
                            "daily feed file (first bytes: " + repr(head[:40]) + ")")
+
+
+# A key "account" holding an object: the Mastodon API's Status entity, never the archive's
+# flat layout (whose text escapes any quote it holds, hence the look-behind).
+_STATUS_MARK = re.compile(rb'(?<!\\)"account"\s*:\s*\{')
+
+
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(size)
 
 
 def unwrap(path: Path, wrapper: str, folder: Path) -> Path:
@@ -364,8 +376,97 @@ def first_keys(path: Path, layout: str) -> list[str]:
     return list(first) if isinstance(first, dict) else []
 
 
+# --------------------------------------------------------------------------- platform API
+
+# Status kinds the API itself states (the loader sets ``kind`` from them; see rules.KINDS).
+STATUS_BOOST = "boost"  # ``reblog`` set: another account's post, boosted
+STATUS_REPLY = "reply"  # ``in_reply_to_id`` set, replying to another account
+STATUS_COLUMNS = ("account", "status_kind")  # what the API reader adds to the archive's columns
+
+
+def _status_field(path, locate, i, obj, key, types, field, required=True):
+    value = obj.get(key) if isinstance(obj, dict) else None
+    if value is None and not required:
+        return None
+    if value is None or not isinstance(value, types) or isinstance(value, bool):
+        what = "missing" if value is None else f"is {_kind(value)}"
+        raise InputError(path, f"{what}: a Mastodon Status needs it"
+                         + ("" if value is None else f" ({value!r:.60})"),
+                         where=locate(i), field=field)
+    return value
+
+
+def _flatten_status(path: Path, locate, i: int, st) -> dict:
+    """One Mastodon Status entity as a flat record with the archive's field names, plus
+    ``account`` (the author's ``acct``) and ``status_kind`` (boost, reply or None)."""
+    if not isinstance(st, dict):
+        raise InputError(path, f"is {_kind(st)}, not a Status object", where=locate(i))
+    if "\x00duplicate" in st:
+        raise InputError(path, "the key appears twice in one object (which value is meant?)",
+                         where=locate(i), field=st["\x00duplicate"])
+    acc = _status_field(path, locate, i, st, "account", dict, "account")
+    acct = _status_field(path, locate, i, acc, "acct", str, "account.acct").strip()
+    author = _status_field(path, locate, i, acc, "id", (str, int), "account.id")
+    if not acct:
+        raise InputError(path, "missing value", where=locate(i), field="account.acct")
+    boosted = st.get("reblog")
+    if boosted is not None and not isinstance(boosted, dict):
+        raise InputError(path, f"is {_kind(boosted)}, expected the boosted Status or null",
+                         where=locate(i), field="reblog")
+    reply_to = st.get("in_reply_to_id")
+    kind = None
+    if boosted is not None:
+        kind = STATUS_BOOST
+    elif reply_to is not None and str(st.get("in_reply_to_account_id")) != str(author):
+        kind = STATUS_REPLY  # a reply to someone else (a thread of one's own stays a post)
+    media = st.get("media_attachments")
+    if media is None:
+        media = []
+    if not isinstance(media, list):
+        raise InputError(path, f"is {_kind(media)}, expected a list of attachment objects",
+                         where=locate(i), field="media_attachments")
+    urls = []
+    for m in media:
+        url = m.get("url") or m.get("remote_url") if isinstance(m, dict) else None
+        if not isinstance(url, str):
+            raise InputError(path, f"an attachment without a URL: {m!r:.80}", where=locate(i),
+                             field="media_attachments.url")
+        urls.append(url)
+    flat = {k: st.get(k) for k in ("id", "created_at", "content", "url", "replies_count",
+                                   "reblogs_count", "favourites_count")}
+    return {**flat, "media": urls, "account": acct, "status_kind": kind}
+
+
+def read_statuses(path: Path, wanted: list[str]):
+    """The platform's API layout: a page of Mastodon Status entities (a JSON array, as
+    ``GET /api/v1/accounts/:id/statuses`` returns) or JSON Lines of statuses. Each status is
+    flattened to the archive's fields (``media`` = the attachments' URLs), plus ``account`` (the
+    author's ``acct``) and ``status_kind``: ``boost`` when ``reblog`` is set (the counts are the
+    other account's business; the loader excludes it), ``reply`` when ``in_reply_to_id`` is set
+    and ``in_reply_to_account_id`` is not the author's own id. A boost's nested status is never
+    read as a post of the booster."""
+    data = path.read_bytes()
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+        locate = _counter("status {}")
+        statuses = _loads(path, data)
+        if not isinstance(statuses, list):
+            raise InputError(path, f"is {_kind(statuses)}, expected a list of Status objects")
+    else:
+        lines = [n for n, line in enumerate(data.split(b"\n"), 1) if line.strip()]
+        statuses = [_loads(path, data.split(b"\n")[n - 1], line=n) for n in lines]
+
+        def locate(i: int) -> str:
+            return f"line {lines[i]}"
+    records = [_flatten_status(path, locate, i, st) for i, st in enumerate(statuses)]
+    table = _records_table(path, records, [w for w in wanted if w not in STATUS_COLUMNS], locate)
+    for name in STATUS_COLUMNS:
+        table = table.append_column(name, pa.array([r[name] for r in records], pa.string()))
+    return table, locate, None
+
+
 READERS = {"json": read_json_array, "feed": read_feed, "jsonl": read_jsonl, "csv": read_csv,
-           "parquet": read_parquet}
+           "parquet": read_parquet,
+           "statuses": read_statuses}
 
 
 def provenance_time(path: Path) -> pd.Timestamp | None:

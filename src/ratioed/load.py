@@ -8,7 +8,9 @@ Local files only (URLs are downloaded by the caller: :mod:`ratioed.download`). L
 * Parquet (the archive's own, or any table with the same columns);
 * JSON Lines captures (one post object per line);
 * the daily feed JSON ``{"as_of": ..., "new_posts": [...]}`` -- ``as_of`` is the capture time;
-* metrics-only tables of any of these layouts (no ``content``/``media`` columns).
+* metrics-only tables of any of these layouts (no ``content``/``media`` columns);
+* the platform's own API layout (Truth Social's API is Mastodon's): pages of Mastodon Status
+  entities, as JSON arrays or JSON Lines, possibly several accounts (:func:`select_account`).
 
 Canonical columns (:data:`POST_COLUMNS`):
 
@@ -23,7 +25,10 @@ media_count   number of media URLs (int64)
 replies       replies, non-negative int64        (archive: ``replies_count``)
 retruths      re-truths (shares), int64 >= 0      (archive: ``reblogs_count``)
 likes         likes, int64 >= 0                   (archive: ``favourites_count``)
-kind          original / retruth / quote / media_only / link_only / empty / unknown
+kind          original / retruth / quote / media_only / link_only / empty / unknown; from
+              the platform's API layout also boost / reply (:data:`ratioed.rules.KINDS`)
+account       the author's ``acct`` (API layout, or an ``account`` column);
+              :data:`STORY_ACCOUNT` for the archive's flat layouts, which name none
 capture       label of the capture (source file) the counts come from
 captured_at   that capture's time, tz-aware UTC; NaT when the source does not say
 ============  ==========================================================================
@@ -59,12 +64,13 @@ from .clean import clean_content
 from .errors import InputError
 from .files import sha256_file
 from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX
-from .rules import all_counts_zero, as_bool_array, classify
+from .rules import BOOST, KINDS, REPLY, all_counts_zero, as_bool_array, classify
 
 COUNT_FIELDS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
 REQUIRED_FIELDS = ["id", "created_at", *COUNT_FIELDS]
 POST_COLUMNS = ["id", "created_at", "content", "url", "media", "media_count",
-                "replies", "retruths", "likes", "kind", "capture", "captured_at"]
+                "replies", "retruths", "likes", "kind", "account", "capture", "captured_at"]
+STORY_ACCOUNT = "realDonaldTrump"  # the archive's one account: its flat layouts name no account
 HISTORY_COLUMNS = ["id", "capture", "captured_at", "capture_rank", "replies", "retruths", "likes"]
 ID_TIME_TOLERANCE = pd.Timedelta(minutes=1)  # created_at vs the time in the id (see id_times)
 CLOCK_SKEW = pd.Timedelta(minutes=1)  # a post may be this much later than its capture time
@@ -127,6 +133,12 @@ class Archive:
                 lines.append(f"  {c.duplicate_ids:,} duplicate-id rows dropped "
                              f"({c.duplicate_ids_differing:,} with different counts: higher kept)")
         lines.append(f"{len(self.posts):,} posts after merging {len(self.captures)} capture(s)")
+        found = accounts_table(self.posts)
+        if len(found) > 1 or found["boosts"].sum() or found["replies"].sum():
+            lines.append("accounts: " + "; ".join(
+                f"@{r.account}: {r.posts:,} post(s), {r.boosts:,} boost(s) of other accounts' "
+                f"posts (excluded from the analysis), {r.replies:,} repl(ies) to others"
+                for r in found.itertuples()))  # per-row: one line per account
         lines.append(f"times without a time zone (read as UTC): {self.zoneless_times:,} row(s)")
         bad = self.id_time_mismatches()
         line = (f"created_at more than a minute away from the time in the post's id: "
@@ -263,7 +275,7 @@ def _read(path: Path, content: bool):
             if cap.captured_at is None:
                 cap.captured_at = layouts.provenance_time(path)
             return frame, cap, text
-        wanted = [*REQUIRED_FIELDS, *(["url", "content", "media"] if content else [])]
+        wanted = [*REQUIRED_FIELDS, "account", *(["url", "content", "media"] if content else [])]
         with ThreadPoolExecutor(max_workers=1) as pool:  # hash on the other core while parsing
             digest = pool.submit(sha256_file, path)
             table, locate, captured_at = layouts.READERS[layout](path, wanted)
@@ -311,7 +323,7 @@ _EXPECTED = {
     "id": "digits (text or an integer)",
     "created_at": "an ISO 8601 time (text or a timestamp)",
     "content": "text", "url": "text",
-    "media": "a list of URLs (or CSV text joined with ';')",
+    "media": "a list of URLs (or CSV text joined with ';')", "account": "text",
     **{f: "a whole number (an integer or digits as text)" for f in COUNT_FIELDS},
 }
 
@@ -378,9 +390,15 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
     media = _media(col("media"), n, path)
     if isinstance(media, pa.ChunkedArray):
         media = media.combine_chunks()
+    account = col("account")
+    account = (pc.utf8_trim_whitespace(pc.cast(account, pa.string())) if account is not None
+               else pa.nulls(n, pa.string()))
+    status_kind = col("status_kind")
+    status_kind = (pc.cast(status_kind, pa.string()) if status_kind is not None
+                   else pa.nulls(n, pa.string()))
     out = pa.table({"id": ids, "created_at": created, "content": text, "url": url,
                     "media": media, "media_count": pc.cast(pc.list_value_length(media), pa.int64()),
-                    **counts})
+                    **counts, "account": account, "status_kind": status_kind})
     frame = out.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
     return frame, text, zoneless
 
@@ -639,9 +657,66 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture], text: pa.Array |
             no_url = posts.index[posts["url"].isna()].intersection(known.index)
             posts.loc[no_url, "url"] = known.loc[no_url, "url"]
         posts = posts.reset_index(drop=True)
-    posts["kind"] = classify(text if text is not None else posts["content"],
-                             posts["media_count"].to_numpy(), all_counts_zero(posts)).to_numpy()
+    kind = classify(text if text is not None else posts["content"],
+                    posts["media_count"].to_numpy(), all_counts_zero(posts))
+    stated = posts["status_kind"].to_numpy()  # the API's own word: boost or reply
+    if pd.notna(stated).any():
+        kind = kind.to_numpy().astype(object)
+        for k in (BOOST, REPLY):
+            kind[stated == k] = k
+        kind = pd.Categorical(kind, categories=KINDS)
+    posts["kind"] = np.asarray(kind)
+    posts["account"] = posts["account"].fillna(STORY_ACCOUNT).astype(object)
     if not posts["created_at"].is_monotonic_decreasing:
         posts = posts.sort_values("created_at", ascending=False, kind="stable")
     posts = posts[POST_COLUMNS].reset_index(drop=True)
     return Archive(posts=posts, history=history, captures=captures)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def accounts_table(posts: pd.DataFrame) -> pd.DataFrame:
+    """Posts per account (``account``, ``posts``, ``boosts``, ``replies``), most posts first;
+    boosts and replies to others are counted under the account that posted them."""
+    kind = posts["kind"].astype(object)
+    table = pd.DataFrame({"account": posts["account"].astype(object),
+                          "boosts": (kind == BOOST).to_numpy(), "replies": (kind == REPLY).to_numpy()})
+    out = table.groupby("account", sort=False).agg(
+        posts=("boosts", "size"), boosts=("boosts", "sum"), replies=("replies", "sum"))
+    out = out.reset_index().sort_values(["posts", "account"], ascending=[False, True])
+    return out.reset_index(drop=True).astype({"posts": "int64", "boosts": "int64",
+                                              "replies": "int64"})
+
+
+def _listed(table: pd.DataFrame) -> str:
+    return "; ".join(f"@{r.account}: {r.posts:,} post(s)"
+                     for r in table.itertuples())  # per-row: one entry per account
+
+
+def select_account(posts: pd.DataFrame, account: str | None, source: str = "the input"
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The posts of one account, and the table of every account found (:func:`accounts_table`).
+
+    ``account`` is matched, ignoring case and a leading ``@``, on the ``acct`` (``bob`` or
+    ``bob@example.social``) or the username (``acct`` before any ``@``). ``None`` or ``""``
+    keeps the only account there is; several accounts and no ``account`` is an
+    :class:`InputError` listing each with its post count, as is a name matching none or more
+    than one of them."""
+    found = accounts_table(posts)
+    if not account:
+        if len(found) > 1:
+            raise InputError(source, f"holds posts of {len(found)} accounts ({_listed(found)}): "
+                                     "choose one", field="account",
+                             hint="set ACCOUNT=name (make report), --account name (ratioed "
+                                  "flag) or `account:` in the parameter set")
+        return posts, found
+    want = account.strip().lstrip("@").lower()
+    acct = found["account"].str.lower()
+    match = found.loc[(acct == want) | (acct.str.split("@").str[0] == want), "account"].tolist()
+    if len(match) != 1:
+        problem = (f"no account matches {account!r}" if not match else
+                   f"{account!r} matches {len(match)} accounts ({', '.join(match)}): give the "
+                   "full acct (user@domain)")
+        raise InputError(source, f"{problem}; accounts found: {_listed(found)}", field="account")
+    return posts.loc[posts["account"] == match[0]].copy(), found

@@ -154,6 +154,26 @@ def _bool(value) -> bool:
     raise ValueError("not true or false")
 
 
+def _account(value) -> str | None:
+    if value is None or value == "":
+        return None
+    text = _text(value).lstrip("@")
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+(@[A-Za-z0-9.\-]+)?", text):
+        raise ValueError("not an account name (a username such as realDonaldTrump, or "
+                         "user@domain)")
+    return text
+
+
+REPLIES_CHOICES = ("include", "exclude")  # rules.REPLIES_CHOICES (a test checks they agree)
+
+
+def _replies(value) -> str:
+    text = _text(value).lower()
+    if text not in REPLIES_CHOICES:
+        raise ValueError("not include or exclude")
+    return text
+
+
 def _sha256(value) -> str | None:
     if value is None or value == "":
         return None
@@ -240,6 +260,14 @@ PARAMETERS: tuple[Param, ...] = (
           "64 hexadecimal digits (empty: no pin)",
           "pins the archive snapshot this set was written for: the build stops unless a source "
           "has this sha256; `make download` asks for exactly it", _sha256),
+    Param("account", "ACCOUNT", "Optional[str]", None,
+          "a username or `user@domain`, matched ignoring case on `acct` or `username`",
+          "the account analysed, from a file holding several (the platform's API layout); "
+          "empty: the only account there is (the archive's flat layouts: realDonaldTrump)",
+          _account),
+    Param("replies", "REPLIES", "str", "include", ", ".join(REPLIES_CHOICES),
+          "replies to other accounts (kind `reply`, API layout): kept, or left out and counted",
+          _replies),
 )
 BY_NAME = {p.name: p for p in PARAMETERS}
 BY_VAR = {p.var: p for p in PARAMETERS}

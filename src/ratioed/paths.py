@@ -27,6 +27,7 @@ OUTPUT_ROOT = STAGE_DIR or PROJ_ROOT
 PROCESSED_DIR = OUTPUT_ROOT / "data" / "processed"  # derived, rebuilt by the notebooks
 OBSERVATIONS_CSV = RAW_DIR / "observations.csv"  # reporters' readings of counts, by hand
 CLAIMS_YAML = DATA_DIR / "claims.yaml"  # the story's claims, in our words
+CLAIMS_GENERIC_YAML = DATA_DIR / "claims-generic.yaml"  # the ledger for any other account
 
 POSTS_PARQUET = PROCESSED_DIR / "posts.parquet"  # one row per post, latest capture's counts
 HISTORY_PARQUET = PROCESSED_DIR / "history.parquet"  # one row per (post, capture)

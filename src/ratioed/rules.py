@@ -21,7 +21,14 @@ MEDIA_ONLY = "media_only"  # no text, one or more media attachments
 LINK_ONLY = "link_only"  # the text is a single URL
 EMPTY = "empty"  # no text and no media
 UNKNOWN = "unknown"  # metrics-only source (no content column) and some count > 0
-KINDS = [ORIGINAL, RETRUTH, QUOTE, MEDIA_ONLY, LINK_ONLY, EMPTY, UNKNOWN]
+# Stated by the platform's API layout (Mastodon Status entities), never guessed from text:
+BOOST = "boost"  # ``reblog`` set: another account's post; always left out of the analysis
+REPLY = "reply"  # a reply to another account; kept unless the ``replies`` parameter is exclude
+KINDS = [ORIGINAL, RETRUTH, QUOTE, MEDIA_ONLY, LINK_ONLY, EMPTY, UNKNOWN, BOOST, REPLY]
+REPLIES_CHOICES = ("include", "exclude")
+BOOST_REASON = "boost of another account's post (its counts are that post's)"
+RETRUTH_REASON = "re-truth of another account (all counts 0)"
+REPLY_REASON = "reply to another account (replies=exclude)"
 
 
 def classify(content, media_count, zero_counts) -> pd.Series:
@@ -68,16 +75,26 @@ def all_counts_zero(posts: pd.DataFrame) -> np.ndarray:
     return ((posts["replies"] == 0) & (posts["retruths"] == 0) & (posts["likes"] == 0)).to_numpy()
 
 
-def split_analysable(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_analysable(posts: pd.DataFrame, replies: str = "include"
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split posts into those the analysis uses and those it leaves out, with a ``reason``.
 
     Left out: re-truths of other accounts with all three counts 0 (their counts belong to the
-    other account's post, and the archive stores them as 0). A re-truth that does carry counts is
-    kept. Returns ``(kept, excluded)``; ``len(kept) + len(excluded) == len(posts)``.
+    other account's post, and the archive stores them as 0) -- a re-truth that does carry counts
+    is kept; every boost (kind ``boost``, from the API layout), whatever counts it carries; and,
+    when ``replies`` is ``"exclude"``, replies to other accounts (kind ``reply``).
+    Returns ``(kept, excluded)``; ``len(kept) + len(excluded) == len(posts)``.
     """
-    out = (posts["kind"] == RETRUTH).to_numpy() & all_counts_zero(posts)
+    if replies not in REPLIES_CHOICES:
+        raise ValueError(f"replies must be one of {', '.join(REPLIES_CHOICES)}, not {replies!r}")
+    kind = posts["kind"].astype(object).to_numpy()
+    reason = np.select(
+        [(kind == RETRUTH) & all_counts_zero(posts), kind == BOOST,
+         (kind == REPLY) & (replies == "exclude")],
+        [RETRUTH_REASON, BOOST_REASON, REPLY_REASON], default="")
+    out = reason != ""
     excluded = posts.loc[out].copy()
-    excluded["reason"] = "re-truth of another account (all counts 0)"
+    excluded["reason"] = reason[out]
     return posts.loc[~out].copy(), excluded
 
 
