@@ -29,6 +29,8 @@ def test_a_later_capture_is_compared_with_the_last_build(week, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "first build here: nothing to compare with" in first.stderr
     assert pd.read_csv(project / "reports/tables/changes.csv").empty
+    page = (project / "reports/index.html").read_text()
+    assert "What changed since the last build" in page and "First build here" in page
 
     # made up: a later capture of the same week in which one post's replies overtook the rest
     later = pd.read_csv(week, dtype={"id": str})
@@ -46,3 +48,6 @@ def test_a_later_capture_is_compared_with_the_last_build(week, tmp_path):
     assert "new post" not in kinds
     assert f"1 newly ratioed: {TARGET}" in second.stderr
     assert "number changed" in kinds  # the flagged count moved from 1 to 2
+    page = (project / "reports/index.html").read_text()
+    top = page[:page.index('id="claims"')]  # on top: before the claims
+    assert f"1 newly ratioed: {TARGET}" in top and "<td>newly ratioed</td>" in top

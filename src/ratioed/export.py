@@ -301,6 +301,26 @@ def report_notebook(executed: list[Path], title: str = TITLE
     return report, key_figure, toc
 
 
+def changes_section(limit: int = 25) -> dict:
+    """What changed since the last published build, for the top of the page: the one-line
+    summary and the first ``limit`` rows of ``changes.csv`` (the build writes it first)."""
+    import pandas as pd
+
+    from .changes import summary
+
+    if not paths.CHANGES_CSV.exists():
+        return {"summary": "Not compared with an earlier build.", "rows": [], "total": 0,
+                "more": False}
+    table = pd.read_csv(paths.CHANGES_CSV, dtype=str, keep_default_na=False)
+    for col in table.columns:  # undo the CSV's formula guard for display: the page shows text
+        table[col] = table[col].str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    first = not (paths.PUBLISHED_REPORTS_DIR / "index.html").exists()
+    text = summary(None if first and table.empty else table)
+    text = text[0].upper() + text[1:] + "."
+    rows = table.head(limit).to_dict("records")
+    return {"summary": text, "rows": rows, "total": len(table), "more": len(table) > limit}
+
+
 def export_report(executed: list[Path], params: dict) -> Path:
     """One nbconvert call: the executed notebooks, without code, into ``reports/index.html``,
     with the lede, key figure, claims, links and provenance around them (see module docs)."""
@@ -312,7 +332,7 @@ def export_report(executed: list[Path], params: dict) -> Path:
     page = {
         "title": title, "lede": lede(numbers), "key_figure": key_figure,
         "claims": claims_rows(), "methods_toc": toc, "files": report_files(),
-        "provenance": provenance_rows(params),
+        "provenance": provenance_rows(params), "changes": changes_section(),
     }
     exporter = HTMLExporter(template_name="report",
                             extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
