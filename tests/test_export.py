@@ -86,8 +86,8 @@ def _build(project: Path, source: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_builds(shared, tmp_path_factory):
-    source = shared / "metrics_2025-07-11_2025-07-19.csv"
+def two_builds(week, tmp_path_factory):
+    source = week
     first = scratch_project(tmp_path_factory.mktemp("first"))
     second = scratch_project(tmp_path_factory.mktemp("second"))
     return first, _build(first, source), second, _build(second, source)
@@ -125,9 +125,13 @@ def test_two_clean_builds_give_identical_html(two_builds):
                     for h in (html1, html2))
         at = next((i for i, (a, b) in enumerate(zip(one, two, strict=False)) if a != b), min(len(one), len(two)))
         pytest.fail(f"index.html differs at {at}: {one[at - 200:at + 200]!r} vs {two[at - 200:at + 200]!r}")
-    for sub in ("reports/figures", "reports/tables"):
-        for p in sorted((first / sub).iterdir()):
-            assert p.read_bytes() == (second / sub / p.name).read_bytes(), p.name
+    # every published file, processed data included (Parquet, numbers, provenance)
+    for sub in ("reports", "data/processed"):
+        ones = sorted(p.relative_to(first) for p in (first / sub).rglob("*") if p.is_file())
+        twos = sorted(p.relative_to(second) for p in (second / sub).rglob("*") if p.is_file())
+        assert ones == twos and len(ones) > 5
+        for rel in ones:
+            assert (first / rel).read_bytes() == (second / rel).read_bytes(), str(rel)
 
 
 @pytest.mark.slow

@@ -111,13 +111,13 @@ def test_svg_keeps_text_as_text(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
-def test_labels_follow_non_default_parameters(shared, tmp_path):
+def test_labels_follow_non_default_parameters(week, tmp_path):
     """`make report WINDOW=7D DEFINITION=either DAY_TZ=UTC`: no stale default anywhere."""
     from scratch import scratch_project
 
     project = scratch_project(tmp_path / "p")
     args = ["make", "report", f"VENV={sys.prefix}",
-            f"SOURCE={shared / 'metrics_2025-07-11_2025-07-19.csv'}",
+            f"SOURCE={week}",
             "WINDOW=7D", "DEFINITION=either", "DAY_TZ=UTC"]
     res = subprocess.run(args, cwd=project, env={**os.environ, "RATIOED_ROOT": str(project)},
                          capture_output=True, text=True, timeout=900)
