@@ -199,3 +199,17 @@ def test_another_accounts_report_carries_nothing_of_the_story(tmp_path):
     text = set(top["text"])
     assert {"'=HYPERLINK(\"http://evil.example\",\"click\")", "'+SUM(1,2)", "'@cmd",
             "'-2+3", "中文测试", "مرحبا بالعالم"} <= text
+
+
+def test_an_unknown_account_names_the_make_variable(tmp_path):
+    """ACCOUNT=nobody on a made-up page: the error names the Make variable to change."""
+    from ratioed.errors import InputError
+    from ratioed.load import load_posts, select_account
+
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps([made_up.status(1, made_up.ALICE, 3, 1, 1)]), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        select_account(load_posts(page), "nobody", page.name)
+    message = str(err.value)
+    assert "no account matches 'nobody'" in message and "@alice: 1 post(s)" in message
+    assert "ACCOUNT" in message and "--account" in message

@@ -718,5 +718,7 @@ def select_account(posts: pd.DataFrame, account: str | None, source: str = "the 
         problem = (f"no account matches {account!r}" if not match else
                    f"{account!r} matches {len(match)} accounts ({', '.join(match)}): give the "
                    "full acct (user@domain)")
-        raise InputError(source, f"{problem}; accounts found: {_listed(found)}", field="account")
+        raise InputError(source, f"{problem}; accounts found: {_listed(found)}", field="account",
+                         hint="the name given by ACCOUNT (make report), --account (ratioed "
+                              "flag) or `account:` in the parameter set")
     return posts.loc[posts["account"] == match[0]].copy(), found
