@@ -55,7 +55,7 @@ BAD = {
     "negative.csv.gz": (gzip.compress((HEADER + ROW.replace("8286", "-1")).encode()),
                         ["row 1", "'favourites_count'", "negative"]),
     "utf16.csv": ((HEADER + ROW.replace("707", "x7")).encode("utf-16"),
-                  ["row 1", "'replies_count'", "x7"]),
+                  ["(read as UTF-16), row 1", "'replies_count'", "x7"]),
     "ragged.csv": ((HEADER + ROW + ROW.rsplit(",", 1)[0] + "\n").encode(),
                    ["row 2", "5 fields where the header has 6"]),
     "duplicate-key.json": (('[{"id": "114882071199726147", "id": "114880074981803996", '

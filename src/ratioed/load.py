@@ -266,7 +266,8 @@ def _read(path: Path, content: bool):
                 try:
                     frame, cap, text = _read(plain, content)
                 except InputError as err:  # name the file the user gave, not the copy
-                    raise InputError(f"{path} (as {'gunzipped' if layout == 'gzip' else 'UTF-8'})",
+                    how = "as gunzipped" if layout == "gzip" else "read as UTF-16"
+                    raise InputError(f"{path} ({how})",
                                      err.problem, where=err.where, field=err.field,
                                      hint=err.hint) from None
             cap.label, cap.path = path.name, str(path)
