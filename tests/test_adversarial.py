@@ -213,3 +213,18 @@ def test_an_unknown_account_names_the_make_variable(tmp_path):
     message = str(err.value)
     assert "no account matches 'nobody'" in message and "@alice: 1 post(s)" in message
     assert "ACCOUNT" in message and "--account" in message
+
+
+def test_the_largest_id_is_counted_not_a_crash(tmp_path, capsys):
+    """A made-up post whose id is 2**64 - 1 (accepted: ids go up to it) encodes a time past
+    the year 10000: the id-time check lists it (id time NaT) instead of failing to print it."""
+    from ratioed.load import id_times, load_archive
+
+    path = tmp_path / "largest-id.csv"
+    path.write_text(HEADER + ROW.replace("114882071199726147", str(2**64 - 1)), encoding="utf-8")
+    assert main(["load", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"1 post(s) (e.g. {2**64 - 1}: 2025-07-19 21:41:31Z vs id after 2262)" in out
+    bad = load_archive([path]).id_time_mismatches()
+    assert len(bad) == 1 and pd.isna(bad["id_time"].iloc[0])
+    assert pd.isna(id_times(pd.Series([str(2**64 - 1)])).iloc[0])
