@@ -228,3 +228,18 @@ def test_the_largest_id_is_counted_not_a_crash(tmp_path, capsys):
     bad = load_archive([path]).id_time_mismatches()
     assert len(bad) == 1 and pd.isna(bad["id_time"].iloc[0])
     assert pd.isna(id_times(pd.Series([str(2**64 - 1)])).iloc[0])
+
+
+@pytest.mark.parametrize("content, named", [
+    (b"<!DOCTYPE html>\n<html><body>Not found</body></html>", "an HTML page"),
+    (b"<html lang='en'><head><meta id='x', name='y'></head></html>", "an HTML page"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, "an old Excel workbook (.xls)"),
+])
+def test_pages_and_workbooks_are_named(tmp_path, capsys, content, named):
+    """The README: 'A ZIP or Excel file, an HTML page or an empty file is named as such.'
+    Made-up bytes: an error page saved as the data (with a first line holding 'id' and a comma,
+    which once passed for a CSV header) and the start of an old Excel file."""
+    path = tmp_path / "archive.csv"
+    path.write_bytes(content)
+    assert main(["load", str(path)]) == 2
+    assert named in capsys.readouterr().err
