@@ -243,3 +243,18 @@ def test_pages_and_workbooks_are_named(tmp_path, capsys, content, named):
     path.write_bytes(content)
     assert main(["load", str(path)]) == 2
     assert named in capsys.readouterr().err
+
+
+def test_a_reading_before_the_post_existed_is_refused(tmp_path):
+    """A made-up reading of the story's post dated 2021: the id says the post was written on
+    12 July 2025, so the reading cannot be of it (it was accepted, and compared in C2)."""
+    from ratioed.errors import InputError
+    from ratioed.observations import read_observations
+
+    path = tmp_path / "observations.csv"
+    path.write_text("post_id,observed_at,replies,retruths,likes,source,note\n"
+                    "114842356238631061,2021-07-13T10:45:00-04:00,1,1,1,Made up,\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 1, field 'observed_at': before the post was "
+                                         r"written \(2025-07-12 21:21 UTC"):
+        read_observations(path)
