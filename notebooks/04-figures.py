@@ -47,7 +47,9 @@ display(Markdown(f"**{len(ratios):,} posts** to draw ({labels.date_range(start, 
 figures.save_figure(
     figures.likes_vs_replies(ratios, highlight_id, tz), "fig1-likes-vs-replies",
     caption=f"Figure 1. Replies against likes, one dot per post ({labels.date_range(start, end)}); "
-            f"the dashed line is replies = likes, the diamond is post {highlight_id}.")
+            + ("the dashed line is replies = likes, the diamond is post "
+               f"{highlight_id}." if (ratios["id"] == highlight_id).any() else
+               f"the dashed line is replies = likes; post {highlight_id} is not in these data."))
 
 # %% [markdown]
 # ## Figure 2. Replies per like over time
@@ -85,11 +87,11 @@ readings = pd.concat([
         reading=lambda d: d["source"] + d["observed_at"].dt.strftime(" reading, %d %b %H:%M")
     )[["reading", "replies", "retruths", "likes"]],
 ], ignore_index=True)
-if len(readings):
+if len(captures):  # a reading alone would draw another account's post (or one not loaded)
     display(figures.save_figure(
         figures.highlight_captures(readings), "fig4-highlight-readings",
         caption=f"Figure 4. Post {highlight_id}: replies, re-truths and likes in each capture "
                 f"of the archive and in each reporter's reading."))
 else:
-    display(Markdown(f"Post {highlight_id} is in neither the input nor the observations: "
-                     "no figure 4."))
+    figures.drop_figure("fig4-highlight-readings")  # not the previous build's figure 4
+    display(Markdown(f"Post {highlight_id} is not in the input: no figure 4."))

@@ -162,7 +162,7 @@ def test_bad_row_in_csv_is_named(tmp_path):
         (b"  \n", "empty"),
         (b'[{"id": "1", "created_at": "2025-07-12T21:21:29Z"', "truncated JSON"),
         (b"hello world\n", "unknown layout"),
-        (b"<html><body>404</body></html>", "unknown layout"),
+        (b"<html><body>404</body></html>", "an HTML page"),  # the README names it
         (b'{"something": 1}\n{"else": 2}\n', "missing required column"),
         (b'[]', "holds no posts"),
     ],

@@ -21,7 +21,7 @@ N since", "not happened again") can be *contradicted* by any input holding a cou
 2. **the provenance shows whole published files**: every source has the download record
    ``ratioed.download`` writes beside it (``<file>.provenance.json``, its sha256 equal to the
    file's), or the build declares the input complete (``declared_complete``; the report states
-   it);
+   it). A declaration never overrides a record that says its file is a sample;
 3. **no silence longer than** :data:`ratioed.coverage.MAX_SILENCE` (90 days) over the span the
    claim is about (from the account's start, :data:`ratioed.coverage.ACCOUNT_START`, or the
    claim's date, to the highlighted or the last post).
@@ -49,6 +49,7 @@ NOT_CHECKABLE = "not checkable with these data"
 MEASURED = "measured"  # the generic ledger's entries: counted from the data, not a claim judged
 LEDGER_DEFINITION = STORY_DEFINITION  # the claims are judged under the story's definition
 COUNTS = ("replies", "retruths", "likes")
+SAMPLE_RECORD = "its record says it is a sample of the archive, not a whole published file"
 
 
 # --------------------------------------------------------------------------- completeness
@@ -76,8 +77,15 @@ def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
             problems.append(f"{name}: its download record is unreadable ({why})")
             continue
         if rec.get("whole_file") is False:
-            problems.append(f"{name}: its record says it is a sample of the archive, not a whole "
-                            "published file")
+            problems.append(f"{name}: {SAMPLE_RECORD}")
+            continue
+        url, when = str(rec["url"]), rec.get("retrieved_at")
+        if not url.lower().startswith(("https://", "http://")) or not when:
+            # what ``make download`` writes: the http(s) URL fetched and when; a hand-made
+            # sidecar without them shows nothing about where the bytes came from
+            problems.append(f"{name}: its download record has no http(s) URL and retrieval "
+                            f"time (url {url!r}, retrieved_at {when!r}), unlike the record "
+                            "make download writes")
             continue
         if rec["sha256"] != s.get("sha256"):
             problems.append(f"{name}: its download record describes other bytes "
@@ -127,6 +135,11 @@ class Completeness:
             how = "; ".join(f"{r['file']} downloaded from {r['url']} at {r['retrieved_at']}"
                             for r in records)
             return cls(times, windowed, f"download record: {how}")
+        # a declaration stands in for a missing record, never against one: a source whose own
+        # record says it is a sample (the committed week) stays a sample whatever is declared
+        samples = [p for p in problems if p.endswith(SAMPLE_RECORD)]
+        if declared_complete and samples:
+            return cls(times, windowed, None, "declared complete, but " + "; ".join(samples))
         if declared_complete:
             return cls(times, windowed, "declared complete by the build (parameter "
                        "declared_complete), not shown by a download record",
@@ -144,8 +157,10 @@ class Completeness:
         window = ("a date window was applied" if self.windowed else "no date window")
         files = (self.whole_files if self.whole_files is not None else
                  "the provenance does not show whole published files: "
-                 f"{self.whole_files_problem} (for a complete copy fetched elsewhere, declare it "
-                 "with declared_complete=True)")
+                 f"{self.whole_files_problem}" + (
+                     "" if self.whole_files_problem.startswith("declared complete, but") else
+                     " (for a complete copy fetched elsewhere, declare it with "
+                     "declared_complete=True)"))
         until = until if until is not None else self.last_post
         days = self.max_silence.days
         if until is None:

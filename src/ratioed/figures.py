@@ -92,6 +92,20 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     return FigureOutput(png, width, figure.alt, caption, files)
 
 
+def drop_figure(name: str, folder=None) -> int:
+    """Remove ``<name>.png``, ``.svg`` and ``.csv`` when this build draws no such figure, so a
+    figure of the previous published set (the build's stage starts as a copy of it) is not
+    published, and linked, beside outputs it no longer belongs to. Returns the files removed."""
+    folder = folder or paths.FIGURES_DIR
+    removed = 0
+    for ext in ("png", "svg", "csv"):
+        target = folder / f"{name}.{ext}"
+        if target.exists():
+            target.unlink()
+            removed += 1
+    return removed
+
+
 def _one_post(r) -> str:
     return f"{int(r['replies']):,} replies to {int(r['likes']):,} likes"
 

@@ -57,9 +57,15 @@ def sniff(path: Path) -> str:
     if head[:4] == b"PK\x03\x04":
         raise InputError(path, "a ZIP file (an Excel workbook is one), not an archive file",
                          hint="unzip it, or export the sheet as CSV (UTF-8)")
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # the OLE2 container of .xls files
+        raise InputError(path, "an old Excel workbook (.xls), not an archive file",
+                         hint="export the sheet as CSV (UTF-8)")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
         raise InputError(path, "file is empty (only whitespace)")
+    if text[:1] == b"<" and re.match(rb"<(!doctype\s+html|html|head|body|!--)", text, re.I):
+        raise InputError(path, "an HTML page, not an archive file (an error or sign-in page "
+                               "saved instead of the data?)")
     suffix = path.suffix.lower()
     if text[:1] in (b"[", b"{") and _STATUS_MARK.search(_head(path)):
         return "statuses"  # the platform's own API layout (Mastodon Status entities)

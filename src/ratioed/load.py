@@ -146,7 +146,8 @@ class Archive:
         if len(bad):
             ex = bad.head(3)
             line += " (e.g. " + "; ".join(
-                f"{r.id}: {r.created_at:%Y-%m-%d %H:%M:%S}Z vs id {r.id_time:%Y-%m-%d %H:%M:%S}Z"
+                f"{r.id}: {r.created_at:%Y-%m-%d %H:%M:%S}Z vs id "
+                + (f"{r.id_time:%Y-%m-%d %H:%M:%S}Z" if pd.notna(r.id_time) else "after 2262")
                 for r in ex.itertuples()) + ")"  # per-row: three examples
         lines.append(line)
         return "\n".join(lines)
@@ -160,11 +161,21 @@ def _id_ms(ids, key: np.ndarray | None = None) -> np.ndarray:
     return (key >> np.uint64(16)).astype(np.int64)
 
 
+# the last millisecond pandas' times hold (April 2262): a larger id time (ids near 2**64 encode
+# years past 10000) could be neither converted nor printed, so it is NaT (no time), never a crash
+_MAX_ID_MS = pd.Timestamp.max.value // 1_000_000
+
+
+def _id_datetimes(ms: np.ndarray) -> pd.DatetimeIndex:
+    """Milliseconds since 1970 as UTC times; past April 2262, NaT."""
+    return pd.to_datetime(pd.Series(ms).where(ms <= _MAX_ID_MS), unit="ms", utc=True)
+
+
 def id_times(ids) -> pd.Series:
     """The creation time encoded in each post id (Truth Social and Mastodon snowflakes):
-    ``int(id) >> 16`` is milliseconds since the Unix epoch. UTC, millisecond resolution."""
-    return pd.Series(pd.to_datetime(_id_ms(ids), unit="ms", utc=True),
-                     index=getattr(ids, "index", None))
+    ``int(id) >> 16`` is milliseconds since the Unix epoch. UTC, millisecond resolution; NaT
+    for an id whose time would lie past April 2262."""
+    return pd.Series(_id_datetimes(_id_ms(ids)).to_numpy(), index=getattr(ids, "index", None))
 
 
 def _id_time_gaps(posts: pd.DataFrame, key: np.ndarray | None = None) -> np.ndarray:
@@ -184,7 +195,7 @@ def id_time_check(posts: pd.DataFrame, tolerance: pd.Timedelta = ID_TIME_TOLERAN
     ids = posts["id"].to_numpy()[far]
     return pd.DataFrame({
         "id": ids, "created_at": posts["created_at"].iloc[far].to_numpy(),
-        "id_time": pd.to_datetime(_id_ms(ids), unit="ms", utc=True),
+        "id_time": _id_datetimes(_id_ms(ids)).to_numpy(),
         "difference": pd.to_timedelta(gap[far], unit="ms"),
     })
 
@@ -266,7 +277,8 @@ def _read(path: Path, content: bool):
                 try:
                     frame, cap, text = _read(plain, content)
                 except InputError as err:  # name the file the user gave, not the copy
-                    raise InputError(f"{path} (as {'gunzipped' if layout == 'gzip' else 'UTF-8'})",
+                    how = "as gunzipped" if layout == "gzip" else "read as UTF-16"
+                    raise InputError(f"{path} ({how})",
                                      err.problem, where=err.where, field=err.field,
                                      hint=err.hint) from None
             cap.label, cap.path = path.name, str(path)
@@ -718,5 +730,7 @@ def select_account(posts: pd.DataFrame, account: str | None, source: str = "the 
         problem = (f"no account matches {account!r}" if not match else
                    f"{account!r} matches {len(match)} accounts ({', '.join(match)}): give the "
                    "full acct (user@domain)")
-        raise InputError(source, f"{problem}; accounts found: {_listed(found)}", field="account")
+        raise InputError(source, f"{problem}; accounts found: {_listed(found)}", field="account",
+                         hint="the name given by ACCOUNT (make report), --account (ratioed "
+                              "flag) or `account:` in the parameter set")
     return posts.loc[posts["account"] == match[0]].copy(), found

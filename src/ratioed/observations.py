@@ -1,7 +1,8 @@
 """The reporters' observations file: readings of a post's counts, by hand, validated like a source.
 
 Columns (a CSV with a header, UTF-8): ``post_id`` (digits, no leading zero), ``observed_at``
-(ISO 8601 with a time of day and a zone or offset: when the reporter read the counts),
+(ISO 8601 with a time of day and a zone or offset: when the reporter read the counts, not
+before the post's time as its id encodes it),
 ``replies``, ``retruths``, ``likes`` (whole numbers >= 0, as printed -- rounded readings are
 fine), ``source`` (who read them, 1 to 40 characters: it labels a figure) and ``note`` (free text, may be empty). Column
 names are matched ignoring case; other columns are refused so a typo is not silently ignored.
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .load import ID_TIME_TOLERANCE, id_times
 
 COLUMNS = ["post_id", "observed_at", "replies", "retruths", "likes", "source", "note"]
 COUNTS = ["replies", "retruths", "likes"]
@@ -85,6 +87,10 @@ def read_observations(path: Path | str) -> pd.DataFrame:
                              field="observed_at") from None
         if when > pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=1):
             raise InputError(path, f"in the future: {t!r}", where=where, field="observed_at")
+        posted = id_times(pd.Series([pid])).iloc[0]  # the post's creation time, from its id
+        if pd.notna(posted) and when < posted - ID_TIME_TOLERANCE:
+            raise InputError(path, f"before the post was written ({posted:%Y-%m-%d %H:%M} UTC, "
+                                   f"from its id): {t!r}", where=where, field="observed_at")
         for c in COUNTS:
             v = rec[c]
             if not (v.isascii() and v.isdigit()):
