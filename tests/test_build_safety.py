@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -189,3 +190,23 @@ def test_bad_input_found_inside_a_notebook_exits_2_with_one_line(week, tmp_path)
     line = [ln for ln in res.stderr.splitlines() if ln.startswith("make report")]
     assert len(line) == 1 and "Traceback" not in res.stderr
     assert bad.name in line[0] and "favourites_count" in line[0]
+
+
+def test_a_build_that_reruns_everything_carries_no_earlier_output(week, tmp_path):
+    """An output an earlier build wrote and this one does not (made up: a stray table) is not
+    published again once every notebook re-runs; the folders' .gitkeep files stay."""
+    project = scratch_project(tmp_path / "p", ROOT)
+    for folder in ("reports", "data/processed"):
+        (project / folder).mkdir(parents=True, exist_ok=True)
+        (project / folder / ".gitkeep").touch()
+    assert build(project, str(week)).returncode == 0
+    stray = project / "reports/tables/from_an_earlier_build.csv"
+    stray.write_text("made up,left by an earlier build\n")
+    other = tmp_path / "made_up_other_capture.csv"  # a new input: every notebook re-runs
+    other.write_bytes(week.read_bytes().replace(b"19954", b"19990"))
+    res = build(project, str(other))
+    assert res.returncode == 0, res.stderr
+    assert re.findall(r"running (notebooks/\S+)", res.stderr) == [
+        f"notebooks/{n}.ipynb" for n in ("01-load", "02-ratios", "03-claims", "04-figures")]
+    assert not stray.exists()
+    assert (project / "reports/.gitkeep").exists() and (project / "data/processed/.gitkeep").exists()

@@ -7,6 +7,7 @@ None of the posts here is real except the highlighted post's id, time and captur
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -513,7 +514,7 @@ def test_through_the_loader_and_provenance(tmp_path, claims):
 def test_build_on_made_up_complete_archive_with_an_early_highlight(tmp_path):
     """`ratioed report` on the made-up archive (with a made-up download record beside it), the
     highlight moved to an early made-up ratioed post: the later ratioed posts are exactly the
-    rows of since_highlight.csv, and the verdicts follow."""
+    rows of since_highlight.csv, while the story's claims stay judged on the story's post."""
     import os
     import subprocess
     import sys
@@ -536,9 +537,11 @@ def test_build_on_made_up_complete_archive_with_an_early_highlight(tmp_path):
     assert since["id"].tolist() == [H, later.iloc[0]]
     verdicts = pd.read_csv(tables / "claims.csv", dtype=str).set_index("id")
     assert verdicts["status"].to_dict() == {
-        "C1": SUPPORTED, "C2": NOT_CHECKABLE,  # the observation is of the story's post
-        "C3": SUPPORTED, "C4": CONTRADICTED, "C5": SUPPORTED, "C6": CONTRADICTED}
-    assert "download record: truth_archive_made_up.csv" in verdicts.loc["C5", "evidence"]
+        "C1": SUPPORTED, "C2": SUPPORTED,  # pinned to the story's post (in the made-up archive)
+        "C3": SUPPORTED, "C4": CONTRADICTED,
+        "C5": CONTRADICTED, "C6": CONTRADICTED}  # the made-up 2023 and 2025 ratioed posts
+    assert early.iloc[0] in verdicts.loc["C5", "evidence"]
+    assert later.iloc[0] in verdicts.loc["C6", "evidence"]
     coverage = pd.read_csv(tables / "coverage.csv")
     assert coverage.loc[coverage["kind"] == "silence", "hours"].round().tolist() == [73 * 24 + 1]
     monthly = pd.read_csv(tables / "since_highlight_monthly.csv")
@@ -564,3 +567,17 @@ def test_any_hole_over_90_days_before_the_highlight_blocks_support(start_day, le
     ev = evidence(rows)
     assert verdict("only_one", ev)[0] == NOT_CHECKABLE
     assert verdict("first_time", ev)[0] == NOT_CHECKABLE
+
+
+def test_a_claim_pinned_to_a_post_ignores_the_highlight():
+    """HIGHLIGHT moves the highlighted post, never the story's claims (made-up frames)."""
+    from ratioed.claims import evaluate
+
+    ev = evidence(background("2025-06-01") + [post(H, "2025-07-12 21:21", 20000, 6000, 18000)])
+    other = ev.posts.loc[ev.posts["id"] != H, "id"].iloc[0]
+    moved = dataclasses.replace(ev, highlight_id=other)
+    claims = [{"id": "C1", "claim": "made up", "check": "highlight_ratioed", "args": {"post": H}},
+              {"id": "X", "claim": "made up", "check": "highlight_ratioed"}]
+    out = evaluate(claims, moved).set_index("id")
+    assert out.loc["C1", "status"] == SUPPORTED and H in out.loc["C1", "evidence"]
+    assert out.loc["X", "status"] == CONTRADICTED and other in out.loc["X", "evidence"]

@@ -351,7 +351,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
         if not stale and manifest.get("export") == prints["export"] and paths.REPORT_HTML.exists():
             return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
-        stage = new_stage()
+        stage = new_stage(seed=len(stale) < len(all_nbs))  # all re-run: nothing carried over
         km = None
         try:
             use_outputs(stage)

@@ -32,6 +32,7 @@ that failed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -471,10 +472,17 @@ def read_claims(path) -> list[dict]:
 
 
 def evaluate(claims: list[dict], ev: Evidence) -> pd.DataFrame:
-    """One row per claim: ``id, claim, status, evidence, numbers`` (numbers as JSON)."""
+    """One row per claim: ``id, claim, status, evidence, numbers`` (numbers as JSON).
+
+    A claim whose ``args`` name a ``post`` is judged on that post (the story's claims are about
+    the 12 July 2025 post, whichever post a build highlights); the others on the highlighted one.
+    """
     rows = []
     for c in claims:
-        status, evidence, numbers = CHECKS[c["check"]](ev, **(c.get("args") or {}))
+        args = dict(c.get("args") or {})
+        # a claim about a named post is judged on that post, whatever HIGHLIGHT says
+        on = dataclasses.replace(ev, highlight_id=str(args.pop("post"))) if "post" in args else ev
+        status, evidence, numbers = CHECKS[c["check"]](on, **args)
         rows.append({"id": c["id"], "claim": c["claim"], "status": status, "evidence": evidence,
                      "numbers": json.dumps(numbers, default=str, sort_keys=True)})
     return pd.DataFrame(rows, columns=["id", "claim", "status", "evidence", "numbers"])

@@ -83,16 +83,21 @@ def use_outputs(stage: Path | None) -> None:
     importlib.reload(paths)
 
 
-def new_stage() -> Path:
-    """A fresh stage seeded with a copy of the published outputs."""
+def new_stage(seed: bool = True) -> Path:
+    """A fresh stage, seeded with a copy of the published outputs when some notebooks are not
+    re-run (they keep their outputs); empty but for the folders' ``.gitkeep`` files when every
+    notebook re-runs, so no output of an earlier build (a figure this input no longer draws)
+    survives into the new set."""
     stage = paths.BUILD_DIR / f"stage-{os.getpid()}"
     if stage.exists():
         shutil.rmtree(stage)
     for staged, published in _targets(stage):
-        if published.exists():
+        if seed and published.exists():
             shutil.copytree(published, staged, symlinks=True)
-        else:
-            staged.mkdir(parents=True)
+            continue
+        staged.mkdir(parents=True)
+        if (published / ".gitkeep").exists():
+            (staged / ".gitkeep").touch()
     return stage
 
 
