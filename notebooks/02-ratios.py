@@ -73,7 +73,7 @@ display(show_table(counts[["definition", "rule", "posts_flagged", "flagged_ids"]
 columns = ["id", "created_at", "created_local", "replies", "retruths", "likes",
            "reply_like_ratio", "reply_retruth_ratio", "trailing_median", "ratio_multiple",
            "trailing_percentile", "url"]
-ratios["created_local"] = ratios["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z")
+ratios["created_local"] = labels.local_times(ratios["created_at"], tz)
 ratioed_posts = ratios.loc[ratios[f"ratioed_{definition}"], columns].sort_values("created_at")
 write_csv_atomic(ratioed_posts, paths.RATIOED_POSTS_CSV)
 display(show_table(ratioed_posts.drop(columns=["url", "created_at"]),

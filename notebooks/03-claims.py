@@ -35,7 +35,7 @@ import json
 import pandas as pd
 from IPython.display import display
 
-from ratioed import paths
+from ratioed import labels, paths
 from ratioed.claims import (
     LEDGER_DEFINITION,
     MEASURED,
@@ -169,8 +169,7 @@ else:
     since = ratios.iloc[0:0]
     monthly = monthly_flags(ratios.iloc[0:0], flag_cols)
     print(f"Post {highlight_id} is not in these data: nothing to list after it")
-since = since.assign(created_local=since["created_at"].dt.tz_convert(tz).dt.strftime(
-    "%Y-%m-%d %H:%M %Z"))[since_cols]
+since = since.assign(created_local=labels.local_times(since["created_at"], tz))[since_cols]
 write_csv_atomic(since, paths.SINCE_HIGHLIGHT_CSV)
 write_csv_atomic(monthly, paths.SINCE_HIGHLIGHT_MONTHLY_CSV)
 display(show_table(since.drop(columns=["created_at", "url"]).head(20)))

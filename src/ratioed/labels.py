@@ -118,6 +118,18 @@ def moment(value, tz: str | None = None) -> str:
     return f"{day(value)}, {value:%H:%M}" + (f" {zone}" if zone else "")
 
 
+def local_times(times, tz: str, fmt: str = "%Y-%m-%d %H:%M %Z"):
+    """UTC times (a tz-aware pandas Series) as text in ``tz`` (``2025-07-12 17:21 EDT``),
+    formatted by Arrow in one call: pandas formats tz-aware times one by one (0.6 s for 30k
+    posts, against 0.04 s). Missing times stay missing."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.strftime(pa.array(times.dt.tz_convert(tz)), format=fmt)
+    return pd.Series(text.to_pandas().array, index=times.index, dtype=object)
+
+
 def date_range(start, end) -> str:
     """The date window in words: "11 July 2025 to 19 July 2025", "from 1 July 2025", "all dates"."""
     if start and end:
