@@ -125,8 +125,9 @@ lock: | $(INSTALLED) ## re-resolve requirements*.lock from pyproject.toml (regis
 	$(VENV)/bin/uv pip compile $(LOCK_OPTS) --extra dev -o $(LOCK) pyproject.toml
 	$(VENV)/bin/uv pip compile $(LOCK_OPTS) --extra dev --extra lab -c $(LOCK) -o $(LAB_LOCK) pyproject.toml
 
-bench: ## run the benchmarks and rewrite benchmarks/RESULTS.md (minutes; not part of test)
+bench: ## run the benchmarks; rewrite benchmarks/RESULTS.md and ENGINES.md (minutes; not part of test)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/engines.py
 
 lint: $(INSTALLED) ## the commit checks on every file: notebook pairs in sync, ruff
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \

@@ -21,3 +21,30 @@ def test_no_row_wise_python_in_library():
             if BANNED.search(line) and "# per-row:" not in line:
                 offenders.append(f"{path.name}:{n}: {line.strip()}")
     assert not offenders, "row-wise Python in the library:\n" + "\n".join(offenders)
+
+
+def test_no_import_cycle_between_library_modules():
+    """The layering a newcomer can see: the package's modules import each other without a cycle
+    (read from the source, so a lazy import inside a function counts too)."""
+    import ast
+
+    mods = {p.stem: p for p in SRC.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
+                graph[m] |= {n for n in names if n in mods}
+    done: set[str] = set()
+
+    def visit(m: str, path: list[str]) -> None:
+        assert m not in path, "import cycle: " + " -> ".join(path[path.index(m):] + [m])
+        if m in done:
+            return
+        for n in sorted(graph[m]):
+            visit(n, path + [m])
+        done.add(m)
+
+    for m in sorted(graph):
+        visit(m, [])
+    assert "build" not in {n for m in graph for n in graph[m] if m != "cli"}, "only cli imports build"
