@@ -457,3 +457,19 @@ def test_generated_parameter_cell_passes_the_notebook_check(tmp_path):
     body = _parameter_cell(nb)
     assert [ast.unparse(s.annotation) for s in body] == [p.type for p in P.PARAMETERS]
     test_notebook_parameters_are_known_with_the_models_type_and_default(nb)
+
+
+def test_parsed_parameter_files_are_remembered_until_the_file_changes(tmp_path, monkeypatch):
+    """The pre-flight skips the YAML parser for an unchanged set, never for a changed one."""
+    monkeypatch.setattr(P.paths, "BUILD_DIR", tmp_path / "build")
+    made_up = tmp_path / "made_up.yaml"
+    made_up.write_text("definition: both\n")
+    assert P.load_params(made_up, check_files=False)["definition"] == "both"
+    assert (tmp_path / "build" / "params-cache.json").exists()
+    st = made_up.stat()
+    made_up.write_text("definition: like\n")  # same size, then the same modification time
+    os.utime(made_up, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(InputError, match="like"):
+        P.load_params(made_up, check_files=False)
+    made_up.write_text("definition: either\n")
+    assert P.load_params(made_up, check_files=False)["definition"] == "either"
