@@ -19,12 +19,13 @@ if TYPE_CHECKING:  # pandas is imported where used: hashing and plain writes sta
     import pandas as pd
 
 
-def write_bytes_atomic(path: Path | str, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically; return False when the file already held ``data``."""
+def write_bytes_atomic(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a file already holding ``data`` is left as it is,
+    its modification time too)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return False
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -34,17 +35,16 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> bool:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return True
 
 
-def write_text_atomic(path: Path | str, text: str) -> bool:
+def write_text_atomic(path: Path | str, text: str) -> None:
     """Write UTF-8 text atomically (see :func:`write_bytes_atomic`)."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> bool:
+def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> None:
     """Write a DataFrame as CSV (see :func:`csv_text`) atomically."""
-    return write_text_atomic(path, csv_text(df, **kwargs))
+    write_text_atomic(path, csv_text(df, **kwargs))
 
 
 def csv_text(df: pd.DataFrame, **kwargs) -> str:
@@ -92,7 +92,7 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     return values.where(~risky, "'" + values.where(risky, "").astype(str))
 
 
-def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:
+def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> None:
     """Write a DataFrame as Parquet (pyarrow, zstd) atomically; read it with :func:`read_parquet`.
 
     The Arrow schema carries the types (tz-aware times, list columns, categories), so pandas'
@@ -105,7 +105,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> bool:
     table = table.replace_schema_metadata(None)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd")
-    return write_bytes_atomic(path, buf.getvalue())
+    write_bytes_atomic(path, buf.getvalue())
 
 
 def read_parquet(path: Path | str, columns: list[str] | None = None) -> pd.DataFrame:

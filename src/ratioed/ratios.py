@@ -41,12 +41,6 @@ def reply_like_ratio(posts: pd.DataFrame) -> pd.Series:
                      index=posts.index, name="reply_like_ratio")
 
 
-def reply_retruth_ratio(posts: pd.DataFrame) -> pd.Series:
-    """Replies per re-truth (float); NaN where re-truths == 0."""
-    return pd.Series(_ratio(posts["replies"].to_numpy(), posts["retruths"].to_numpy()),
-                     index=posts.index, name="reply_retruth_ratio")
-
-
 
 
 def ratio_flags(replies, retruths, likes) -> dict[str, np.ndarray]:
