@@ -168,8 +168,10 @@ def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
     """
     if plain.any():
         t = s.filter(pa.array(plain))
-        t = pc.replace_substring_regex(t, r"<br[^>]*>", "\n")
-        t = pc.replace_substring_regex(pc.replace_substring(t, "</p>", _BREAK), "<p[^>]*>", _BREAK)
+        br = _mask(pc.match_substring(t, "<br"))  # most rows hold no <br>: skip the regex
+        if br.any():
+            t = _fix_rows(t, br, lambda x: pc.replace_substring_regex(x, r"<br[^>]*>", "\n"))
+        t = pc.replace_substring_regex(t, r"</?p[^>]*>", _BREAK)  # <p ...> and </p> (plain rows)
         t = pc.replace_substring_regex(t, r"<[^>]*>", "")
         t = pc.replace_substring_regex(t, _BREAK_RUN.pattern, "\n\n")
         t = _fix_rows(t, amp[plain], "&", html.unescape)
