@@ -339,6 +339,20 @@ def write_results(results: dict) -> None:
                          f"{c['both']:,} / {c['either']:,} / {c['likes']:,} / {c['retruths']:,} |")
         lines += ["", f"Flagged ids identical (sha256 of the sorted ids, per definition): "
                       f"**{r['identical']}**.", ""]
+    engines = HERE / "engines.json"  # written by benchmarks/engines.py (make bench runs it next)
+    if engines.exists():
+        e = json.loads(engines.read_text())
+        lines += [f"## Engines: `ratioed flag PARTS --engine ...` on {e['posts']:,} posts in "
+                  f"{e['parts']} parts", "",
+                  f"From `benchmarks/engines.py` ({e['written']}; details and cluster sizing in "
+                  "`ENGINES.md`). Peak: the largest process, workers included.", "",
+                  "| engine | seconds | peak MB | flagged (both / either / likes / retruths) |",
+                  "| --- | ---: | ---: | --- |"]
+        for name, x in e["runs"].items():
+            c = x["totals"]
+            lines.append(f"| {name} | {x['seconds']:.2f} | {x.get('peak_mb', 0):,.0f} | "
+                         f"{c['both']:,} / {c['either']:,} / {c['likes']:,} / {c['retruths']:,} |")
+        lines += ["", f"Identical output across engines: **{e['identical']}**.", ""]
     notes = HERE / "NOTES.md"
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
