@@ -61,7 +61,8 @@ display(show_table(archive.captures_table[["label", "layout", "captured_at", "ro
 # Times written without a time zone are read as UTC; they are counted here, never assumed
 # silently. Every post id also encodes its creation time (`int(id) >> 16` is milliseconds since
 # 1970, UTC): a `created_at` more than a minute away from it means the file's times cannot be
-# trusted as they stand. On the real samples every post is within a quarter of a second.
+# trusted as they stand. On the real samples every post is within a quarter of a second. Counts
+# only grow, so a post whose latest capture is lower than an earlier one is counted too.
 
 # %%
 id_time = archive.id_time_mismatches()
@@ -70,6 +71,9 @@ print(f"Times without a zone (read as UTC): {archive.zoneless_times:,} of "
       f"minute from the time in their id: {len(id_time):,} of {len(archive.posts):,}.")
 if len(id_time):
     display(show_table(id_time.head(10)))
+fell = archive.counts_fell()  # counts only grow: a lower later capture is one to doubt
+print(f"Posts whose latest capture has a lower count than an earlier capture (the latest is "
+      f"kept): {len(fell):,}.")
 
 # %% [markdown]
 # ## The account
@@ -146,6 +150,7 @@ record_numbers("load", {
     "outside_window": len(outside), "posts_analysed": len(posts),
     "captures": len(archive.captures), "zoneless_times": archive.zoneless_times,
     "id_time_mismatches": len(id_time),
+    "counts_fell": len(archive.counts_fell()),  # latest capture lower than an earlier one
     "first_post": posts["created_at"].min(), "last_post": posts["created_at"].max(),
 })
 print(f"Saved {len(posts):,} posts and {len(history):,} capture rows; "

@@ -264,3 +264,16 @@ def test_truncated_parquet_and_csv(tmp_path):
     with pytest.raises(InputError, match="malformed or truncated CSV") as info:
         load_posts(csv)
     assert str(csv) in str(info.value)
+
+
+def test_counts_lower_in_the_latest_capture_are_counted(tmp_path):
+    """Made up: a later capture holds fewer replies than an earlier one. The latest still wins
+    (one rule), and the post is counted and named in the summary, never silently."""
+    early = write_json(tmp_path, [post(id="1", replies_count=707), post(id="2")], "early.json")
+    late = write_json(tmp_path, [post(id="1", replies_count=5), post(id="2")], "late.json")
+    archive = load_archive([early, late], ordered_by="order")
+    assert archive.posts.set_index("id").loc["1", "replies"] == 5
+    fell = archive.counts_fell()
+    assert fell["id"].tolist() == ["1"] and fell["peak_replies"].tolist() == [707]
+    assert "counts lower in the latest capture than in an earlier one" in archive.summary()
+    assert load_archive([late, early], ordered_by="order").counts_fell().empty  # counts grew

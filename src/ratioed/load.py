@@ -118,6 +118,21 @@ class Archive:
         """Rows, over all captures, whose creation time was written without a zone (read as UTC)."""
         return sum(c.zoneless_times for c in self.captures)
 
+    def counts_fell(self) -> pd.DataFrame:
+        """Posts whose latest capture (the one whose counts win) has a lower reply, re-truth
+        or like count than an earlier capture: ``id``, the latest counts and the earlier peak
+        (``peak_replies`` ...). Counts only grow on the platform, so each is a capture to doubt;
+        they are counted and shown, and the latest capture still wins (the rule stays one)."""
+        counts = ["replies", "retruths", "likes"]
+        h = self.history
+        if h.empty or h["capture_rank"].nunique() < 2:
+            return pd.DataFrame(columns=["id", *counts, *(f"peak_{c}" for c in counts)])
+        latest = h.drop_duplicates("id", keep="last").set_index("id")[counts]
+        peak = h.groupby("id", sort=False)[counts].max().loc[latest.index]
+        fell = (latest.to_numpy() < peak.to_numpy()).any(axis=1)
+        out = latest[fell].join(peak[fell].add_prefix("peak_"))
+        return out.reset_index()
+
     def id_time_mismatches(self) -> pd.DataFrame:
         """The merged posts whose ``created_at`` differs from their id's time by more than a
         minute (see :func:`id_times`): ``id, created_at, id_time, difference`` (largest first)."""
@@ -139,6 +154,10 @@ class Archive:
                 f"@{r.account}: {r.posts:,} post(s), {r.boosts:,} boost(s) of other accounts' "
                 f"posts (excluded from the analysis), {r.replies:,} repl(ies) to others"
                 for r in found.itertuples()))  # per-row: one line per account
+        fell = self.counts_fell()
+        if len(fell):
+            lines.append(f"counts lower in the latest capture than in an earlier one (the latest "
+                         f"kept): {len(fell):,} post(s), e.g. {fell['id'].iloc[0]}")
         lines.append(f"times without a time zone (read as UTC): {self.zoneless_times:,} row(s)")
         bad = self.id_time_mismatches()
         line = (f"created_at more than a minute away from the time in the post's id: "
