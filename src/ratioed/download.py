@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 from . import paths
 from .errors import InputError
-from .files import sha256_file, write_text_atomic
+from .files import sha256_file, sidecar, write_text_atomic
 
 
 def snapshot_name(url: str, when: datetime) -> str:
@@ -102,7 +102,7 @@ def download(url: str = paths.ARCHIVE_URL, raw_dir: Path | None = None,
         "first_post": cap.first_post.isoformat() if cap.first_post is not None else None,
         "last_post": cap.last_post.isoformat() if cap.last_post is not None else None,
     }
-    write_text_atomic(path.with_name(fname + ".provenance.json"),
+    write_text_atomic(sidecar(path),
                       json.dumps(record, indent=2) + "\n")
     return path
 

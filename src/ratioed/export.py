@@ -240,18 +240,15 @@ def _image_alt(output) -> str:
     return ((output.get("metadata") or {}).get("image/png") or {}).get("alt", "")
 
 
-def coalesce_streams(outputs: list) -> list:
-    """Join consecutive print-outs to the same stream into one output, and drop print-outs
-    that are only white space. How the kernel splits a cell's stdout into messages depends on
-    timing; joining them makes the page the same bytes on every build."""
-    out: list = []
-    for o in outputs:
-        if o.get("output_type") == "stream" and out and out[-1].get("output_type") == "stream" \
-                and out[-1].get("name") == o.get("name"):
-            out[-1]["text"] += o["text"]
-        else:
-            out.append(o)
-    return [o for o in out if o.get("output_type") != "stream" or o["text"].strip()]
+def coalesce_streams(cell) -> list:
+    """A code cell's outputs with consecutive print-outs to one stream joined (nbconvert's
+    ``CoalesceStreamsPreprocessor``) and print-outs of only white space dropped. How the kernel
+    splits a cell's stdout into messages depends on timing; joining them makes the page the
+    same bytes on every build."""
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    cell, _ = CoalesceStreamsPreprocessor().preprocess_cell(cell, {}, 0)
+    return [o for o in cell.outputs if o.get("output_type") != "stream" or o["text"].strip()]
 
 
 def report_notebook(executed: list[Path], title: str = TITLE
@@ -277,7 +274,7 @@ def report_notebook(executed: list[Path], title: str = TITLE
             if cell.cell_type == "markdown":
                 cell.source = demote_headings(cell.source)
             if cell.cell_type == "code":
-                cell.outputs = coalesce_streams(cell.outputs)
+                cell.outputs = coalesce_streams(cell)
                 for out in cell.outputs:
                     if "image/png" in out.get("data", {}) and not _image_alt(out):
                         raise ExportError(f"{path.name}: an image has no alternative text "

@@ -19,6 +19,40 @@ if TYPE_CHECKING:  # pandas is imported where used: hashing and plain writes sta
     import pandas as pd
 
 
+def format_times(times, tz: str, fmt: str):
+    """Tz-aware times (a pandas Series) as text in ``tz``, formatted by Arrow in one call
+    (pandas formats tz-aware times one by one: 0.6 s for 30k posts, against 0.04 s). Missing
+    times stay missing. Returns an object Series on the same index."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.strftime(pa.array(times.dt.tz_convert(tz)), format=fmt)
+    return pd.Series(text.to_pandas().array, index=times.index, dtype=object)
+
+
+def sidecar(path: Path | str) -> Path:
+    """The provenance record beside a data file: ``<file>.provenance.json`` (``make download``
+    writes it; the committed evidence carries one)."""
+    path = Path(path)
+    return path.with_name(path.name + ".provenance.json")
+
+
+def read_sidecar(path: Path | str) -> dict | None:
+    """The provenance record beside ``path`` as a dict; None when there is none. Raises
+    ``OSError`` or ``ValueError`` (JSON errors included) when it cannot be read as an object:
+    each caller says what that means for it."""
+    import json
+
+    record = sidecar(path)
+    if not record.exists():
+        return None
+    value = json.loads(record.read_text(encoding="utf-8"))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
 def write_bytes_atomic(path: Path | str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (a file already holding ``data`` is left as it is,
     its modification time too)."""
@@ -61,17 +95,13 @@ def csv_text(df: pd.DataFrame, **kwargs) -> str:
     text takes the Parquet files, not these CSVs.
     """
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     kwargs.setdefault("index", False)
     kwargs.setdefault("lineterminator", "\n")
     out = df.copy(deep=False)
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            utc = pa.array(out[col].dt.tz_convert("UTC"))
-            text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
-            out[col] = pd.Series(text.to_pandas().array, index=out.index)
+            out[col] = format_times(out[col], "UTC", "%Y-%m-%dT%H:%M:%SZ")
         elif (out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype)
               or (isinstance(out[col].dtype, pd.CategoricalDtype)
                   and pd.api.types.is_string_dtype(out[col].cat.categories.dtype))):

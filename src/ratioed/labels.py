@@ -119,15 +119,11 @@ def moment(value, tz: str | None = None) -> str:
 
 
 def local_times(times, tz: str, fmt: str = "%Y-%m-%d %H:%M %Z"):
-    """UTC times (a tz-aware pandas Series) as text in ``tz`` (``2025-07-12 17:21 EDT``),
-    formatted by Arrow in one call: pandas formats tz-aware times one by one (0.6 s for 30k
-    posts, against 0.04 s). Missing times stay missing."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """UTC times (a tz-aware pandas Series) as text in ``tz`` (``2025-07-12 17:21 EDT``), by
+    Arrow in one call (:func:`ratioed.files.format_times`). Missing times stay missing."""
+    from .files import format_times
 
-    text = pc.strftime(pa.array(times.dt.tz_convert(tz)), format=fmt)
-    return pd.Series(text.to_pandas().array, index=times.index, dtype=object)
+    return format_times(times, tz, fmt)
 
 
 def date_range(start, end) -> str:

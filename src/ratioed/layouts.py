@@ -32,6 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import InputError
+from .files import read_sidecar
 
 _MEDIA_TYPE = pa.list_(pa.string())
 TRUTH_SOCIAL_START = pd.Timestamp("2022-02-01", tz="UTC")  # the platform's first posts: Feb 2022
@@ -477,10 +478,8 @@ READERS = {"json": read_json_array, "feed": read_feed, "jsonl": read_jsonl, "csv
 
 def provenance_time(path: Path) -> pd.Timestamp | None:
     """Retrieval time from the provenance record beside a downloaded file, if there is one."""
-    record = path.with_name(path.name + ".provenance.json")
-    if not record.exists():
-        return None
     try:
-        return pd.Timestamp(json.loads(record.read_text())["retrieved_at"]).tz_convert("UTC")
-    except (ValueError, KeyError, TypeError):
+        record = read_sidecar(path)
+        return None if record is None else pd.Timestamp(record["retrieved_at"]).tz_convert("UTC")
+    except (OSError, ValueError, KeyError, TypeError):
         return None

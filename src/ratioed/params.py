@@ -40,6 +40,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import InputError
+from .files import read_sidecar, sidecar
 
 # The definitions of "ratioed" are ratios.DEFINITIONS; copied here so that validating a parameter
 # does not import pandas (a test checks the two lists are equal).
@@ -517,13 +518,13 @@ def verify_sources(params: dict, cache: HashCache | None = None) -> dict[str, st
                 continue
             path = Path(src)
             digest = hashes[src] = cache.sha256(path)
-            record = path.with_name(path.name + ".provenance.json")
-            if not record.exists():
-                continue
             try:
-                expected = json.loads(record.read_text())["sha256"]
+                record = read_sidecar(path)
+                if record is None:
+                    continue
+                expected = record["sha256"]
             except (OSError, ValueError, KeyError, TypeError):
-                raise InputError(_display(record), "provenance record unreadable or has no "
+                raise InputError(_display(sidecar(path)), "provenance record unreadable or has no "
                                  "'sha256'", hint="restore it from the download, or run "
                                  "`make download` for a fresh snapshot") from None
             if digest != expected:

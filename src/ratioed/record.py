@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, paths
-from .files import write_text_atomic
+from .files import read_sidecar, sidecar, write_text_atomic
 
 
 def git_commit() -> str:
@@ -42,15 +42,13 @@ def download_record(path: str | Path) -> dict | None:
     """The download record beside a source (``<file>.provenance.json``, written by ``make
     download``) as published in the provenance: ``file``, ``url``, ``sha256``, ``retrieved_at``;
     ``{"file", "error"}`` when it is unreadable; None when there is none."""
-    side = Path(str(path) + ".provenance.json")
-    if not side.exists():
-        return None
+    side = sidecar(path)
     try:
-        rec = json.loads(side.read_text(encoding="utf-8"))
-        if not isinstance(rec, dict):
-            raise ValueError("not a JSON object")
+        rec = read_sidecar(path)
     except (OSError, ValueError) as err:
         return {"file": publishable_path(side), "error": type(err).__name__}
+    if rec is None:
+        return None
     return {"file": publishable_path(side), "url": rec.get("url"), "sha256": rec.get("sha256"),
             "retrieved_at": rec.get("retrieved_at"),
             # a record of a sample (``"whole_file": false``) is not a whole published file
