@@ -19,11 +19,13 @@ from ratioed import InputError, labels, load_archive, paths
 from ratioed.claims import CHECKS, MEASURED, claims_file, read_claims
 from ratioed.cli import main
 from ratioed.engines import flag
+from ratioed.errors import ParameterError
 from ratioed.load import STORY_ACCOUNT, select_account
-from ratioed.params import REPLIES_CHOICES, ParameterError, load_params
+from ratioed.params import load_params
 from ratioed.ratios import add_ratios
 from ratioed.rules import BOOST_REASON, KINDS, REPLY_REASON, split_analysable
 from ratioed.rules import REPLIES_CHOICES as RULES_REPLIES
+from ratioed.validators import REPLIES_CHOICES
 
 ROOT = Path(__file__).resolve().parents[1]
 

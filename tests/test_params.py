@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from ratioed import params as P
-from ratioed.errors import InputError
+from ratioed import snapshots as S
+from ratioed.errors import InputError, ParameterError
+from ratioed.validators import DEFINITION_CHOICES
 from scratch import scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +38,7 @@ HOSTILE = ["x`{touch,PWNED}`.csv", "posts(1).csv", "my posts.csv", "$HOME.csv",
 def test_definition_choices_are_the_ratios_definitions():
     from ratioed.ratios import DEFINITIONS, STORY_DEFINITION
 
-    assert P.DEFINITION_CHOICES == tuple(DEFINITIONS)
+    assert DEFINITION_CHOICES == tuple(DEFINITIONS)
     assert P.BY_NAME["definition"].default == STORY_DEFINITION
 
 
@@ -227,7 +229,7 @@ def test_validation_is_fast_and_imports_no_heavy_library():
 def _snapshot(tmp_path: Path, week: Path) -> Path:
     path = tmp_path / "truth_archive_20250720T000000Z.csv"
     shutil.copy(week, path)
-    record = {"url": "https://example.invalid/made-up", "sha256": P.HashCache(
+    record = {"url": "https://example.invalid/made-up", "sha256": S.HashCache(
         tmp_path / "c0.json").sha256(path), "retrieved_at": "2025-07-20T00:00:00Z"}
     path.with_name(path.name + ".provenance.json").write_text(json.dumps(record))
     return path
@@ -235,11 +237,11 @@ def _snapshot(tmp_path: Path, week: Path) -> Path:
 
 def test_tampered_snapshot_is_refused_even_with_size_and_mtime_restored(week, tmp_path):
     path = _snapshot(tmp_path, week)
-    cache = P.HashCache(tmp_path / "cache.json")
-    good = P.verify_sources({"sources": [str(path)], "snapshot_sha256": None}, cache)
+    cache = S.HashCache(tmp_path / "cache.json")
+    good = S.verify_sources({"sources": [str(path)], "snapshot_sha256": None}, cache)
     assert cache.hashed == [str(path)]
-    cache = P.HashCache(tmp_path / "cache.json")
-    assert P.verify_sources({"sources": [str(path)], "snapshot_sha256": None}, cache) == good
+    cache = S.HashCache(tmp_path / "cache.json")
+    assert S.verify_sources({"sources": [str(path)], "snapshot_sha256": None}, cache) == good
     assert cache.hashed == [], "an unchanged file is not hashed again"
     st = path.stat()
     data = bytearray(path.read_bytes())
@@ -247,22 +249,22 @@ def test_tampered_snapshot_is_refused_even_with_size_and_mtime_restored(week, tm
     path.write_bytes(bytes(data))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
     with pytest.raises(InputError) as err:
-        P.verify_sources({"sources": [str(path)], "snapshot_sha256": None},
-                         P.HashCache(tmp_path / "cache.json"))
+        S.verify_sources({"sources": [str(path)], "snapshot_sha256": None},
+                         S.HashCache(tmp_path / "cache.json"))
     msg = str(err.value)
-    actual = P.HashCache(tmp_path / "other.json").sha256(path)
+    actual = S.HashCache(tmp_path / "other.json").sha256(path)
     assert path.name in msg and good[str(path)] in msg and actual in msg
     assert "make download" in msg and "restore" in msg and "\n" not in msg
 
 
 def test_pin_must_be_among_the_sources(week, tmp_path):
     path = _snapshot(tmp_path, week)
-    digest = P.HashCache(tmp_path / "c.json").sha256(path)
-    P.verify_sources({"sources": [str(path)], "snapshot_sha256": digest},
-                     P.HashCache(tmp_path / "c.json"))
-    with pytest.raises(P.ParameterError) as err:
-        P.verify_sources({"sources": [str(path)], "snapshot_sha256": "0" * 64},
-                         P.HashCache(tmp_path / "c.json"))
+    digest = S.HashCache(tmp_path / "c.json").sha256(path)
+    S.verify_sources({"sources": [str(path)], "snapshot_sha256": digest},
+                     S.HashCache(tmp_path / "c.json"))
+    with pytest.raises(ParameterError) as err:
+        S.verify_sources({"sources": [str(path)], "snapshot_sha256": "0" * 64},
+                         S.HashCache(tmp_path / "c.json"))
     assert str(err.value).startswith(f"SNAPSHOT_SHA256='{'0' * 64}'")
     assert digest in str(err.value) and "make download" in str(err.value)
 
@@ -287,8 +289,8 @@ def test_corrupt_provenance_record_is_named(week, tmp_path):
     path = _snapshot(tmp_path, week)
     path.with_name(path.name + ".provenance.json").write_text("{not json")
     with pytest.raises(InputError, match=r"provenance\.json: provenance record unreadable"):
-        P.verify_sources({"sources": [str(path)], "snapshot_sha256": None},
-                         P.HashCache(tmp_path / "c.json"))
+        S.verify_sources({"sources": [str(path)], "snapshot_sha256": None},
+                         S.HashCache(tmp_path / "c.json"))
 
 
 # --------------------------------------------------------------------------- the copies

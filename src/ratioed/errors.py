@@ -1,4 +1,6 @@
-"""The one exception type the library raises for bad input, with a message a person can act on."""
+"""The exception type the library raises for bad input, with a message a person can act on:
+:class:`InputError`, and its two kinds for a build's parameters (:class:`ParameterError`,
+:class:`FileNotFound`), which name the Make variable."""
 
 from __future__ import annotations
 
@@ -34,3 +36,27 @@ class InputError(ValueError):
 
 def _rebuild(source, problem, where, field, hint) -> InputError:
     return InputError(source, problem, where=where, field=field, hint=hint)
+
+
+class ParameterError(InputError):
+    """A parameter value refused: names the Make variable, the value and what is accepted."""
+
+    def __init__(self, var: str, value: object, problem: str, *, origin: str | None = None,
+                 choices: str | None = None):
+        self.var, self.value, self.origin, self.choices = var, value, origin, choices
+        self.source, self.problem, self.where, self.field, self.hint = var, problem, None, None, None
+        where = f" ({origin})" if origin else ""
+        msg = f"{var}={value!r}{where}: {problem}" + (f"; choices: {choices}" if choices else "")
+        ValueError.__init__(self, msg)
+
+
+class FileNotFound(InputError):
+    """A named input file does not exist: ``file not found: <path> (Make variable SOURCE)``."""
+
+    def __init__(self, path: object, var: str, origin: str | None = None):
+        self.var, self.path = var, str(path)
+        self.source, self.problem, self.where, self.field, self.hint = \
+            str(path), "file not found", None, None, None
+        at = f"{origin}; Make variable {var}" if origin else f"Make variable {var}"
+        ValueError.__init__(self, f"file not found: {path} ({at})")
+
