@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import made_up_statuses as made_up  # noqa: E402
 from ratioed import figures  # noqa: E402
-from ratioed.claims import Completeness  # noqa: E402
 from ratioed.cli import main  # noqa: E402
+from ratioed.completeness import Completeness  # noqa: E402
 from ratioed.record import download_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,14 +30,12 @@ from ratioed.claims import (
     LEDGER_DEFINITION,
     NOT_CHECKABLE,
     SUPPORTED,
-    Completeness,
     Evidence,
-    declared_flag,
-    download_records,
     evaluate,
     later_flagged,
     read_claims,
 )
+from ratioed.completeness import Completeness, declared_flag, download_records
 from ratioed.coverage import ACCOUNT_START
 from ratioed.errors import InputError
 from ratioed.paths import CLAIMS_YAML
