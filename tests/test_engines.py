@@ -14,7 +14,8 @@ import pytest
 
 from ratioed import InputError, load_posts
 from ratioed.cli import main
-from ratioed.engines import ENGINES, OUTPUT_COLUMNS, QUIET_CLUSTER, find_parts, flag
+from ratioed.engines import ENGINES, OUTPUT_COLUMNS, QUIET_CLUSTER, flag
+from ratioed.parts import find_parts
 from ratioed.ratios import RULES, add_ratios
 
 BASE_ID = 114_842_356_238_631_061  # 18 digits, the story's post

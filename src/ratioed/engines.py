@@ -17,13 +17,10 @@ dask        the pandas engine's per-part code, run by ``map_partitions`` on a
             closed.
 ==========  =================================================================================
 
-``path``: a Parquet file, a folder (every ``*.parquet`` below it) or a glob, local or an fsspec
-URL (``s3://bucket/posts/``, ``gs://...``; needs ``s3fs`` / ``gcsfs``). The parts are **one
-table split in pieces**: each post appears once. Captures of the same posts (several downloads)
-are merged by ``ratioed load SRC... --out merged.parquet`` first; a flagged id found twice is an
-error. Only five columns are read: ``id``, ``created_at`` and the three counts (the archive's
-``replies_count``, ``reblogs_count``, ``favourites_count``, or ``replies``, ``retruths``,
-``likes`` as ``ratioed load --out`` writes them).
+``path``: Parquet parts (a file, a folder or a glob, local or an fsspec URL; found and read by
+:mod:`ratioed.parts`). The parts are **one table split in pieces**: each post appears once.
+Captures of the same posts (several downloads) are merged by ``ratioed load SRC... --out
+merged.parquet`` first; a flagged id found twice is an error.
 
 Validation is the loader's (:mod:`ratioed.load`): ids strings of digits (an 18-digit id never
 passes through a float), times parsed to UTC, counts non-negative integers; the first bad value
@@ -35,7 +32,6 @@ Result order (every engine): newest first (``created_at`` descending), then id d
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
 from dataclasses import dataclass, field
@@ -43,17 +39,12 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .errors import InputError
+from .parts import COUNTS, find_parts, now_bound, part_accounts, part_columns, read_part
 from .ratios import DEFINITIONS, RULES, STORY_DEFINITION, add_ratios
 
 ENGINES = ("pandas", "duckdb", "dask")
-# canonical name -> the names a part may use for it (archive's first)
-SOURCE_NAMES = {"id": ("id",), "created_at": ("created_at",),
-                "replies": ("replies_count", "replies"), "retruths": ("reblogs_count", "retruths"),
-                "likes": ("favourites_count", "likes")}
-COUNTS = ("replies", "retruths", "likes")
 OUTPUT_COLUMNS = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
                   "reply_retruth_ratio"]
 FLAG_COLUMNS = [f"ratioed_{d}" for d in RULES]
@@ -89,138 +80,6 @@ class Flagged:
                           f"{len(self.frame):,} posts ratioed ({self.definition}) printed"])
 
 
-# --------------------------------------------------------------------------- parts
-
-
-def find_parts(path: str | Path | list) -> tuple[object, list[str]]:
-    """Resolve a file, folder or glob (or a list of them) to ``(filesystem, [part, ...])``.
-
-    ``filesystem`` is None for local paths, else the fsspec filesystem of the URL's protocol.
-    Parts are sorted by name. Raises :class:`InputError` when nothing matches.
-    """
-    paths = [path] if isinstance(path, (str, Path)) else list(path)
-    if not paths:
-        raise InputError("(no path)", "no path given: pass a Parquet file, folder or glob")
-    fs, parts = None, []
-    for p in map(str, paths):
-        this_fs, found = _find_remote(p) if "://" in p else (None, _find_local(p))
-        if parts and (this_fs is None) != (fs is None):
-            raise InputError(p, "mixes local and remote paths; give parts from one place")
-        fs = this_fs or fs
-        parts.extend(found)
-    return fs, sorted(dict.fromkeys(parts))
-
-
-def _find_local(p: str) -> list[str]:
-    path = Path(p).expanduser()
-    if glob.has_magic(p):
-        found = [f for f in glob.glob(str(path), recursive=True) if Path(f).is_file()]
-    elif path.is_dir():
-        found = [str(f) for f in path.rglob("*.parquet") if f.is_file()]
-    elif path.is_file():
-        found = [str(path)]
-    else:
-        raise InputError(p, "no such file or folder")
-    if not found:
-        raise InputError(p, "matches no Parquet part" + (" (*.parquet)" if path.is_dir() else ""))
-    return found
-
-
-def _find_remote(url: str) -> tuple[object, list[str]]:
-    import fsspec
-
-    protocol = url.split("://", 1)[0]
-    try:
-        fs = fsspec.filesystem(protocol)
-    except ImportError as err:
-        package = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "abfs": "adlfs"}.get(protocol)
-        raise InputError(url, f"reading {protocol}:// needs the "
-                              f"{package or 'fsspec filesystem'} package, which is not installed",
-                         hint=f"pip install {package}" if package else str(err)) from None
-    except ValueError:
-        raise InputError(url, f"unknown protocol {protocol}://") from None
-    try:
-        if glob.has_magic(url):
-            found = [f for f in fs.glob(url) if fs.isfile(f)]
-        elif fs.isdir(url):
-            found = [f for f in fs.find(url) if f.endswith(".parquet")]
-        elif fs.exists(url):
-            found = [url]
-        else:
-            raise InputError(url, "no such file or folder")
-    except (OSError, PermissionError) as err:
-        raise InputError(url, f"cannot list: {err}") from None
-    if not found:
-        raise InputError(url, "matches no Parquet part")
-    return fs, [fs.unstrip_protocol(f) if "://" not in f else f for f in found]
-
-
-def part_columns(part: str, fs=None) -> dict[str, str]:
-    """The part's column for each needed field (``{canonical: name in the part}``).
-
-    Reads only the Parquet footer. A missing column is an :class:`InputError` naming the part
-    and the field (as the archive names it).
-    """
-    try:
-        names = set(pq.read_schema(_local(part, fs), filesystem=fs).names)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise InputError(part, f"not a readable Parquet file: {err}",
-                         hint="for JSON or CSV captures run `ratioed load SRC... --out "
-                              "posts.parquet` and flag that") from None
-    out = {}
-    for canon, options in SOURCE_NAMES.items():
-        present = [o for o in options if o in names]
-        if not present:
-            raise InputError(part, "missing required column", field=options[0])
-        out[canon] = present[0]
-    return out
-
-
-def _local(part: str, fs) -> str:
-    return fs._strip_protocol(part) if fs is not None else part
-
-
-def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
-              account: str | None = None) -> pd.DataFrame:
-    """One part's ``id``, ``created_at`` and counts, validated by the loader's rules.
-
-    Returns canonical columns: ``id`` (string), ``created_at`` (UTC), counts (int64).
-    ``account``: keep only that account's rows when the part has an ``account`` column (one
-    without is the archive's, one account). Rows of kind ``boost`` (another account's post,
-    from the platform's API layout via ``ratioed load --out``) are never read.
-    """
-    import pyarrow.compute as pc
-
-    from .layouts import _counter
-    from .load import _counts, _ids, _times
-
-    columns = columns or part_columns(part, fs)
-    try:
-        names = set(pq.read_schema(_local(part, fs), filesystem=fs).names)
-        extra = [c for c in ("account", "kind") if c in names]
-        table = pq.read_table(_local(part, fs),
-                              columns=list(dict.fromkeys([*columns.values(), *extra])),
-                              filesystem=fs)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise InputError(part, f"unreadable Parquet: {err}") from None
-    keep = None
-    if "kind" in extra:
-        keep = pc.fill_null(pc.not_equal(pc.cast(table.column("kind"), pa.string()), "boost"), True)
-    if account is not None and "account" in extra:
-        mine = pc.fill_null(pc.equal(pc.cast(table.column("account"), pa.string()), account), False)
-        keep = mine if keep is None else pc.and_(keep, mine)
-    if keep is not None:
-        table = table.filter(keep)
-    locate = _counter("row {}")
-    col = {canon: table.column(name).combine_chunks() if table.num_rows else
-           pa.array([], table.schema.field(name).type) for canon, name in columns.items()}
-    out = pa.table({
-        "id": _ids(col["id"], part, locate),
-        "created_at": _times(col["created_at"], part, locate, *_upper())[0],
-        **{c: _counts(col[c], part, locate, columns[c]) for c in COUNTS}})
-    return out.to_pandas()
-
-
 def flag_part(part: pd.DataFrame) -> pd.DataFrame:
     """Ratios and one ``ratioed_<definition>`` flag per rule (:func:`ratioed.ratios.add_ratios`)."""
     return add_ratios(part)
@@ -235,23 +94,6 @@ def _empty_flagged() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- engines
-
-
-def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
-    """Every row's ``account`` and ``kind`` over the parts, read from those columns alone; a
-    part without ``account`` is the archive's one account (:data:`ratioed.load.STORY_ACCOUNT`),
-    one without ``kind`` holds original posts."""
-    from .load import STORY_ACCOUNT
-
-    frames = []
-    for p in parts:
-        names = set(pq.read_schema(_local(p, fs), filesystem=fs).names)
-        cols = [c for c in ("id", "account", "kind") if c in names]
-        t = pq.read_table(_local(p, fs), columns=cols, filesystem=fs).to_pandas()
-        frames.append(pd.DataFrame({
-            "account": t["account"].fillna(STORY_ACCOUNT) if "account" in t else STORY_ACCOUNT,
-            "kind": t["kind"].astype(object) if "kind" in t else "original"}, index=t.index))
-    return pd.concat(frames, ignore_index=True)
 
 
 def choose_account(parts: list[str], fs=None, account: str | None = None) -> str | None:
@@ -362,16 +204,6 @@ def _run_pandas(parts, fs, columns, definition, account=None):
     return pd.concat(kept, ignore_index=True), totals, posts, []
 
 
-def _upper():
-    """The latest plausible creation time for parts with no capture time: the time of reading
-    (plus the loader's allowance for clock differences), as the loader does."""
-    import pandas as pd
-
-    from .load import CLOCK_SKEW
-
-    return pd.Timestamp.now(tz="UTC") + CLOCK_SKEW, "now"
-
-
 def _run_duckdb(parts, fs, columns, definition, memory_limit):
     from .layouts import _counter
     from .load import _times
@@ -385,7 +217,7 @@ def _run_duckdb(parts, fs, columns, definition, memory_limit):
                                     memory_limit=memory_limit)
     # the loader's time parsing, on the flagged rows only (every row's time was checked in SQL)
     raw = raw.set_column(1, "created_at", _times(raw.column("created_at").combine_chunks(),
-                                                  parts[0], _counter("row {}"), *_upper())[0])
+                                                  parts[0], _counter("row {}"), *now_bound())[0])
     return flag_part(raw.to_pandas())[OUTPUT_COLUMNS], totals, posts, []
 
 
