@@ -88,7 +88,7 @@ def clean_content(raw: pa.Array) -> pa.Array:
     markup, plain = _markup(sub, flags & _LT)
     amp = (flags & _AMP) != 0
     sub = _html_to_text(sub, plain, markup & ~plain, amp)
-    sub = _fix_rows(sub, amp & ~markup, _ENTITY, html.unescape)
+    sub = _unescape(sub, amp & ~markup, _ENTITY)
     sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
     sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
     sub = pc.utf8_trim_whitespace(sub)
@@ -178,7 +178,7 @@ def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
     Plain rows go through Arrow's regex kernels, three passes: each run of breaks (a ``<p>``
     or ``</p>`` with the white space, tags and further paragraph tags after it, which the
     parser's text would collapse, see :func:`_breaks`) to a blank line, ``<br>`` to a newline,
-    other tags dropped; then Python decodes the entities of the rows still holding "&". Other
+    other tags dropped; then the entities are decoded (:func:`_unescape`). Other
     rows go one by one through the HTML5 parser (:func:`_parse_html`). Both give the same text
     for a plain row. (Arrow's replace kernels cost about a microsecond per match, more than
     the scan: fewer passes and fewer matches are what make this path fast.)
@@ -188,7 +188,7 @@ def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
         t = pc.replace_substring_regex(t, _PLAIN_BREAK_RUN, "\n\n")
         t = pc.replace_substring_regex(t, r"<br[^>]*>", "\n")
         t = pc.replace_substring_regex(t, r"<[^>]*>", "")
-        t = _fix_rows(t, amp[plain], "&", html.unescape)
+        t = _unescape(t, amp[plain])
         s = pc.replace_with_mask(s, pa.array(plain), t)
     return _fix_rows(s, other, "", _parse_html)
 
@@ -247,6 +247,50 @@ def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Arra
     need = np.zeros(len(s), dtype=bool)
     need[idx.filter(hit).to_numpy()] = True
     return pc.replace_with_mask(s, pa.array(need), pa.array(fixed, type=s.type))
+
+
+# the entities most text holds, decoded by literal replacement (&amp; last: decoded once)
+_COMMON_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"),
+                    ("&#x27;", "'"), ("&nbsp;", "\xa0"), ("&amp;", "&"))
+
+
+def _none_of(words: list[str]) -> str:
+    """A regex matching where the text does not go on with one of ``words`` (a prefix-free
+    list of non-empty strings): a character none of them has next, or the end of the text."""
+    heads = sorted({w[0] for w in words})
+    alts = ["[^" + "".join(re.escape(h) for h in heads) + "]", "$"]
+    for h in heads:
+        rest = [w[1:] for w in words if w[0] == h]
+        if "" not in rest:
+            alts.append(re.escape(h) + "(?:" + _none_of(rest) + ")")
+    return "|".join(alts)
+
+
+# an "&" that does not start one of the common entities
+_OTHER_AMP = "&(?:" + _none_of([e[1:] for e, _ in _COMMON_ENTITIES]) + ")"
+
+
+def _unescape(s: pa.Array, candidates: np.ndarray, pattern: str = "") -> pa.Array:
+    """:func:`html.unescape` on the ``candidates`` rows that match the regex ``pattern`` (all
+    of them when it is ""). Rows whose every "&" starts one of :data:`_COMMON_ENTITIES` (and
+    so match :data:`_ENTITY`) are decoded by Arrow's literal replacement, one pass per entity
+    they hold, which gives :func:`html.unescape`'s text; the others go one by one to Python."""
+    cand = np.asarray(candidates) != 0
+    if not cand.any():
+        return s
+    idx = np.flatnonzero(cand)
+    sub = s.take(pa.array(idx))
+    other = _mask(pc.match_substring_regex(sub, _OTHER_AMP))
+    if (~other).any():
+        t = sub.filter(pa.array(~other))
+        for entity, char in _COMMON_ENTITIES:
+            if pc.any(pc.match_substring_regex(t, re.escape(entity))).as_py():
+                t = pc.replace_substring(t, entity, char)
+        if not other.any():
+            return pc.replace_with_mask(s, pa.array(cand), t)
+        sub = pc.replace_with_mask(sub, pa.array(~other), t)
+    sub = _fix_rows(sub, other, pattern, html.unescape)
+    return pc.replace_with_mask(s, pa.array(cand), sub)
 
 
 def _lost_continuation_bytes(s: pa.Array) -> pa.Array:
