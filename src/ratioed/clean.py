@@ -89,7 +89,7 @@ def clean_content(raw: pa.Array) -> pa.Array:
     amp = (flags & _AMP) != 0
     sub = _html_to_text(sub, plain, markup & ~plain, amp)
     sub = _unescape(sub, amp & ~markup, _ENTITY)
-    sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
+    sub = _unmojibake(sub, flags & _HIGH)
     sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
     sub = pc.utf8_trim_whitespace(sub)
     return pc.replace_with_mask(raw, pa.array(has != 0), sub)
@@ -303,27 +303,58 @@ def _lost_continuation_bytes(s: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(s, r"(\s)\x{e2}(\s)", "\\1\u2014\\2")
 
 
-def _unmojibake(text: str) -> str:
+def _unmojibake(s: pa.Array, candidates: np.ndarray) -> pa.Array:
     """Undo UTF-8 read as Latin-1 or cp1252, in any script, as often as it was done (twice
-    read gives ``Ã¢â‚¬â„¢`` for ``’``).
+    read gives ``Ã¢â‚¬â„¢`` for ``’``), in the ``candidates`` rows holding :data:`_MOJIBAKE`.
 
     The exact round trip first (cheap, and safe: correct text with the odd accented letter is
     almost never valid UTF-8 once re-encoded); ftfy's heuristics when the row mixes mojibake
     with correct characters, or holds cp1252 mojibake whose undefined bytes (0x81, 0x8D, 0x8F,
-    0x90, 0x9D) were kept as C1 controls.
+    0x90, 0x9D) were kept as C1 controls. A row decoded by the round trip that still holds
+    mojibake (found by Arrow's regex kernel, for all such rows at once) takes the round trip
+    again, up to three times in all; when it fails again the row stays as it is.
     """
-    for attempt in range(3):
-        for codec in ("latin-1", "cp1252"):
-            try:
-                text = text.encode(codec).decode("utf-8")
-                break
-            except UnicodeError:
-                continue
-        else:  # no exact round trip
-            return text if attempt else ftfy.fix_encoding(text)
-        if not _MOJIBAKE_RE.search(text):
-            return text
-    return text
+    cand = np.asarray(candidates) != 0
+    if not cand.any():
+        return s
+    idx = pa.array(np.flatnonzero(cand))
+    sub = s.take(idx)
+    hit = pc.fill_null(pc.match_substring_regex(sub, _MOJIBAKE), False)
+    if not pc.any(hit).as_py():
+        return s
+    texts = sub.filter(hit).to_pylist()  # per-row: the few rows flagged
+    again = []
+    for i, text in enumerate(texts):
+        decoded = _round_trip(text)
+        if decoded is None:
+            texts[i] = ftfy.fix_encoding(text)
+        else:
+            texts[i] = decoded
+            again.append(i)
+    for _ in range(2):  # decoded rows still holding mojibake: read twice, or three times
+        if not again:
+            break
+        still = _mask(pc.match_substring_regex(pa.array([texts[i] for i in again],
+                                                        pa.large_string()), _MOJIBAKE))
+        decoded_again = []
+        for i in (i for i, m in zip(again, still, strict=True) if m):
+            decoded = _round_trip(texts[i])
+            if decoded is not None:
+                texts[i] = decoded
+                decoded_again.append(i)
+        again = decoded_again
+    need = np.zeros(len(s), dtype=bool)
+    need[idx.filter(hit).to_numpy()] = True
+    return pc.replace_with_mask(s, pa.array(need), pa.array(texts, type=s.type))
 
 
-_MOJIBAKE_RE = re.compile(_MOJIBAKE)
+def _round_trip(text: str) -> str | None:
+    """``text`` re-encoded as Latin-1, else as cp1252, and decoded as UTF-8; None if neither
+    gives valid UTF-8."""
+    for codec in ("latin-1", "cp1252"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return None
+
