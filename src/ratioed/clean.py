@@ -90,7 +90,7 @@ def clean_content(raw: pa.Array) -> pa.Array:
     sub = _html_to_text(sub, plain, markup & ~plain, amp)
     sub = _unescape(sub, amp & ~markup, _ENTITY)
     sub = _unmojibake(sub, flags & _HIGH)
-    sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
+    sub = _fix_rows(sub, _holding(sub, flags & _HIGH, "\u00e2"), _lost_continuation_bytes)
     sub = pc.utf8_trim_whitespace(sub)
     return pc.replace_with_mask(raw, pa.array(has != 0), sub)
 
@@ -146,6 +146,16 @@ def _bytes_present(s: pa.Array) -> np.ndarray:
 
 def _mask(mask: pa.Array) -> np.ndarray:  # rules.as_bool_array would import pandas here
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _holding(s: pa.Array, candidates: np.ndarray, text: str) -> np.ndarray:
+    """Which of the ``candidates`` rows hold ``text`` (one regex scan of those rows: RE2 skips
+    to a literal's first byte faster than Arrow's match_substring scans)."""
+    found = np.zeros(len(s), dtype=bool)
+    idx = np.flatnonzero(candidates)
+    if len(idx):
+        found[idx[_mask(pc.match_substring_regex(s.take(pa.array(idx)), re.escape(text)))]] = True
+    return found
 
 
 def _line_ends(s: pa.Array) -> pa.Array:
