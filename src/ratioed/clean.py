@@ -2,9 +2,11 @@
 keeps is :mod:`ratioed.rules`).
 
 All functions work on whole columns (pyarrow compute). What needs Python's own parsers -- HTML
-outside the archive's own tag shape (lexbor's HTML5 parser, through selectolax), entities
-(:func:`html.unescape`) and mojibake (an exact Latin-1/cp1252 round trip, else
-:func:`ftfy.fix_encoding`) -- runs only on the rows a vectorised test found to need it.
+outside the archive's own tag shape (lexbor's HTML5 parser, through selectolax), entities other
+than the common few (:func:`html.unescape`) and mojibake (an exact Latin-1/cp1252 round trip,
+else :func:`ftfy.fix_encoding`) -- runs only on the rows a vectorised test found to need it.
+Arrow's regex replacement costs more per row and per match than per byte, so the vectorised
+steps are written for few passes over few rows (``python benchmarks/text.py --ab`` times them).
 """
 
 from __future__ import annotations
@@ -188,10 +190,9 @@ def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
     Plain rows go through Arrow's regex kernels, three passes: each run of breaks (a ``<p>``
     or ``</p>`` with the white space, tags and further paragraph tags after it, which the
     parser's text would collapse, see :func:`_breaks`) to a blank line, ``<br>`` to a newline,
-    other tags dropped; then the entities are decoded (:func:`_unescape`). Other
-    rows go one by one through the HTML5 parser (:func:`_parse_html`). Both give the same text
-    for a plain row. (Arrow's replace kernels cost about a microsecond per match, more than
-    the scan: fewer passes and fewer matches are what make this path fast.)
+    other tags dropped; then the entities are decoded (:func:`_unescape`). Other rows go one
+    by one through the HTML5 parser (:func:`_parse_html`). Both give the same text for a plain
+    row.
     """
     if plain.any():
         t = s.filter(pa.array(plain))
