@@ -11,18 +11,30 @@ Measures, on the seeded made-up archives of benchmarks/synth.py (EVERYTHING IN T
 
     python benchmarks/text.py               # everything (about 2 minutes on 2 cores)
     python benchmarks/text.py --only clean  # load | clean
+
+3. ``--ab SRC [SRC ...]``: CPU seconds of ``clean_content`` on the 1M archive's ``content``
+   column for several versions of the package (each SRC a ``src`` folder, e.g. one made by
+   ``git archive c473855 src | tar -x -C /tmp/old``), one fresh process per run with
+   ``PYTHONPATH=SRC``, the versions interleaved (A, B, A, B, ...) so that a busy shared machine
+   slows them alike; medians of ``--runs`` runs, and which versions gave the same output::
+
+    python benchmarks/text.py --ab /tmp/old/src /tmp/main/src src --runs 5
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import child, dataset  # noqa: E402  (the benchmarks' own helpers)
+from run import PY, child, dataset  # noqa: E402  (the benchmarks' own helpers)
 
 
 def bench_load() -> None:
@@ -80,10 +92,63 @@ for name, arr, k in (('synth 1M content', content, 3), ('100k parser-only rows',
               f"{r['mb'] / r['s']:,.0f} MB/s", flush=True)
 
 
+AB_RUN = """
+import hashlib
+import numpy as np, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
+from ratioed.clean import clean_content
+# as load.canonicalise hands it over: large_string, one chunk
+content = pq.read_table({path!r}, columns=['content']).column(0)
+content = pc.cast(content, pa.large_string()).combine_chunks()
+clean_content(content.slice(0, 20_000))  # warm: imports, regex compilation
+c, w = time.process_time(), time.perf_counter()
+res = clean_content(content)
+out = {{'cpu_s': time.process_time() - c, 'wall_s': time.perf_counter() - w}}
+res = res.cast(pa.large_string())
+offsets = np.frombuffer(res.buffers()[1], np.int64)[res.offset:res.offset + len(res) + 1]
+h = hashlib.sha256((offsets - offsets[0]).tobytes())
+h.update(np.frombuffer(res.buffers()[2], np.uint8)[offsets[0]:offsets[-1]])
+h.update(pc.is_null(res).to_numpy(zero_copy_only=False).tobytes())
+out['sha256'] = h.hexdigest()[:12]
+"""
+
+
+def bench_ab(sources: list[str], runs: int, data: str | None) -> None:
+    """CPU time of clean_content, versions interleaved (one fresh process per run)."""
+    path = data or str(dataset(1_000_000, ("parquet",))["parquet"])
+    cpu: dict[str, list[float]] = {s: [] for s in sources}
+    digest: dict[str, str] = {}
+    for r in range(runs):
+        for src in sources:
+            env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
+            code = "import json, time\n" + AB_RUN.format(path=path) + "\nprint(json.dumps(out))"
+            res = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env)
+            if res.returncode != 0:
+                raise RuntimeError(res.stderr[-3000:])
+            out = json.loads(res.stdout.strip().splitlines()[-1])
+            cpu[src].append(out["cpu_s"])
+            digest[src] = out["sha256"]
+            print(f"run {r + 1} {src}: CPU {out['cpu_s']:.3f} s (wall {out['wall_s']:.3f} s)",
+                  flush=True)
+    print(f"\nclean_content, {path}: CPU seconds, median of {runs} interleaved runs")
+    base = statistics.median(cpu[sources[0]])
+    for src in sources:
+        med = statistics.median(cpu[src])
+        print(f"  {src}: median {med:.3f} s ({med / base - 1:+.0%} vs first), runs "
+              f"{', '.join(f'{x:.2f}' for x in cpu[src])}; output sha256 {digest[src]}")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=("load", "clean"))
+    ap.add_argument("--ab", nargs="+", metavar="SRC",
+                    help="compare clean_content of these src folders (CPU time, interleaved)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per version with --ab")
+    ap.add_argument("--data", help="parquet file with a content column (default: the 1M "
+                                   "made-up archive, generated when missing)")
     args = ap.parse_args()
+    if args.ab:
+        bench_ab(args.ab, args.runs, args.data)
+        sys.exit()
     if args.only in (None, "load"):
         bench_load()
     if args.only in (None, "clean"):

@@ -6,6 +6,7 @@ included), except where a test reads the real samples in ../shared/data/truthsoc
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratioed.clean import _PLAIN_MARKUP, _html_to_text, _parse_html, clean_content
+from ratioed.clean import _PLAIN_MARKUP, _html_to_text, _parse_html, _unescape, clean_content
 
 
 def clean(*texts):
@@ -146,6 +147,21 @@ def test_entities_are_decoded_once():
     assert clean1("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>") == "<script>alert(1)</script>"
     assert clean1("<p>AT&amp;T &#39;quoted&#39; &copy;</p>") == "AT&T 'quoted' ©"
     assert clean1("<div>&amp;lt;b&amp;gt;</div>") == "&lt;b&gt;"  # parser path too
+
+
+_entity_text = st.sampled_from([
+    "&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#x27;", "&nbsp;", "&", "amp;", "&amp", "&lt",
+    "&#39", "&#x27", "&#", "&#x", "&nbs", "&quo", "x", ";", " ", "é", "&copy;", "&ampx;",
+    "&#10;", "&AMP;", "&amp;amp;", "&#0;"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_entity_text, max_size=12).map("".join), max_size=8))
+def test_vectorised_entity_decoding_equals_html_unescape(rows):
+    """Rows holding only the common entities are decoded by literal replacement, the others
+    by Python: both give html.unescape's text."""
+    out = _unescape(pa.array(rows, pa.large_string()), np.ones(len(rows), dtype=bool))
+    assert out.to_pylist() == [html.unescape(r) for r in rows]
 
 
 def test_a_lone_less_than_is_text():

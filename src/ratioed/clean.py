@@ -2,15 +2,18 @@
 keeps is :mod:`ratioed.rules`).
 
 All functions work on whole columns (pyarrow compute). What needs Python's own parsers -- HTML
-outside the archive's own tag shape (lexbor's HTML5 parser, through selectolax), entities
-(:func:`html.unescape`) and mojibake (an exact Latin-1/cp1252 round trip, else
-:func:`ftfy.fix_encoding`) -- runs only on the rows a vectorised test found to need it.
+outside the archive's own tag shape (lexbor's HTML5 parser, through selectolax), entities other
+than the common few (:func:`html.unescape`) and mojibake (an exact Latin-1/cp1252 round trip,
+else :func:`ftfy.fix_encoding`) -- runs only on the rows a vectorised test found to need it.
+Arrow's regex replacement costs more per row and per match than per byte, so the vectorised
+steps are written for few passes over few rows (``python benchmarks/text.py --ab`` times them).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from itertools import pairwise
 
 import ftfy
 import numpy as np
@@ -38,7 +41,6 @@ _ATTR = r"""(?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\
 _TEXT = (r"[^<&\x00\x01]|&#39;|&#x27;"
          r"|&(?:[A-MO-SU-Za-z0-9][A-Za-z0-9]*)?(?:[^#&A-Za-z0-9<\x00\x01]|$)")
 _PLAIN_MARKUP = rf"^(?:{_TEXT}|<(?:p|br|a|span){_ATTR}*\s*/?>|</(?:p|a|span)>)*$"
-_BREAK = rf"</p\s*>{_WS}*(?:<p[^>]*>{_WS}*</p\s*>{_WS}*)*<p[^>]*>{_WS}*"
 _BREAK = "\x01"  # marks a paragraph break until the breaks are collapsed
 _SKIP = ["script", "style", "template", "noscript", "iframe", "object", "select", "textarea"]
 _BLOCKS = ("p, div, li, ul, ol, dl, dt, dd, h1, h2, h3, h4, h5, h6, blockquote, pre, table, tr, "
@@ -88,9 +90,9 @@ def clean_content(raw: pa.Array) -> pa.Array:
     markup, plain = _markup(sub, flags & _LT)
     amp = (flags & _AMP) != 0
     sub = _html_to_text(sub, plain, markup & ~plain, amp)
-    sub = _fix_rows(sub, amp & ~markup, _ENTITY, html.unescape)
-    sub = _fix_rows(sub, flags & _HIGH, _MOJIBAKE, _unmojibake)
-    sub = _fix_rows(sub, flags & _HIGH, _lost_continuation_bytes)
+    sub = _unescape(sub, amp & ~markup, _ENTITY)
+    sub = _unmojibake(sub, flags & _HIGH)
+    sub = _fix_rows(sub, _holding(sub, flags & _HIGH, "\u00e2"), _lost_continuation_bytes)
     sub = pc.utf8_trim_whitespace(sub)
     return pc.replace_with_mask(raw, pa.array(has != 0), sub)
 
@@ -102,12 +104,18 @@ _SPACE[[9, 10, 11, 12, 13, 32]] = True
 # character U+00C0..U+00FF, so of every lead glyph (Â..ô) that mojibake starts with, and of
 # the bare "â" that lost bytes leave
 _MARK_BYTES = ((ord("<"), _LT), (ord("&"), _AMP), (0xC3, _HIGH), (ord("\r"), _CR))
+_SCAN_BLOCK = 1 << 20  # bytes per block of the scan: its temporaries stay in the CPU cache
 
 
 def _bytes_present(s: pa.Array) -> np.ndarray:
-    """One pass per marker byte over the text bytes (a vectorised compare): per row, bits for
-    '<', '&', '\r', mojibake lead bytes, and whitespace at either end (what
-    :func:`clean_content` may have to change)."""
+    """Per row, bits for '<', '&', '\r', mojibake lead bytes, and whitespace at either end
+    (what :func:`clean_content` may have to change).
+
+    The text bytes are scanned in blocks of whole rows of about :data:`_SCAN_BLOCK` bytes, a
+    vectorised compare and a per-row OR (``np.logical_or.reduceat``) per marker byte: the
+    block's temporaries are reused and stay in cache, where whole-column temporaries (one
+    byte per text byte, per marker) cost more in memory traffic and page faults than the
+    compares themselves."""
     s = s if pa.types.is_large_string(s.type) else pc.cast(s, pa.large_string())
     bufs = s.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int64)[s.offset:s.offset + len(s) + 1]
@@ -116,22 +124,40 @@ def _bytes_present(s: pa.Array) -> np.ndarray:
         return out
     data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
     ends = offsets - offsets[0]
-    for byte, bit in _MARK_BYTES:
-        at = np.flatnonzero(data == byte)
-        if len(at):  # the row holding byte i is the last one starting at or before i
-            out[np.searchsorted(ends, at, side="right") - 1] |= bit
-    nonempty = ends[1:] > ends[:-1]
-    if nonempty.any():
-        # whitespace (or a non-ASCII byte, maybe a Unicode space) at either end: trim
-        first = data[ends[:-1][nonempty]]
-        last = data[ends[1:][nonempty] - 1]
-        edge = _SPACE[first] | _SPACE[last] | (first >= 0x80) | (last >= 0x80)
-        out[np.flatnonzero(nonempty)[edge]] |= _EDGE
+    rows = np.flatnonzero(ends[1:] > ends[:-1])  # reduceat needs non-empty rows
+    starts = ends[:-1][rows]
+    # blocks of whole rows: [cuts[i], cuts[i + 1]) in ``rows``
+    cuts = np.unique(np.append(np.searchsorted(starts, np.arange(0, ends[-1], _SCAN_BLOCK)),
+                               len(rows)))
+    hit = np.empty(0, dtype=bool)
+    for a, b in pairwise(cuts.tolist()):
+        lo, hi = starts[a], ends[rows[b - 1] + 1]
+        if hi - lo > len(hit):
+            hit = np.empty(hi - lo, dtype=bool)
+        block, eq, at = data[lo:hi], hit[:hi - lo], starts[a:b] - lo
+        for byte, bit in _MARK_BYTES:
+            np.equal(block, byte, out=eq)
+            out[rows[a:b][np.logical_or.reduceat(eq, at)]] |= bit
+    # whitespace (or a non-ASCII byte, maybe a Unicode space) at either end: trim
+    first = data[starts]
+    last = data[ends[1:][rows] - 1]
+    edge = _SPACE[first] | _SPACE[last] | (first >= 0x80) | (last >= 0x80)
+    out[rows[edge]] |= _EDGE
     return out
 
 
 def _mask(mask: pa.Array) -> np.ndarray:  # rules.as_bool_array would import pandas here
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _holding(s: pa.Array, candidates: np.ndarray, text: str) -> np.ndarray:
+    """Which of the ``candidates`` rows hold ``text`` (one regex scan of those rows: RE2 skips
+    to a literal's first byte faster than Arrow's match_substring scans)."""
+    found = np.zeros(len(s), dtype=bool)
+    idx = np.flatnonzero(candidates)
+    if len(idx):
+        found[idx[_mask(pc.match_substring_regex(s.take(pa.array(idx)), re.escape(text)))]] = True
+    return found
 
 
 def _line_ends(s: pa.Array) -> pa.Array:
@@ -161,25 +187,27 @@ def _html_to_text(s: pa.Array, plain: np.ndarray, other: np.ndarray,
     where a row's only tags are those of :data:`_PLAIN_MARKUP`, ``other`` where it holds other
     markup, ``amp`` where it holds "&"; other rows are returned as they are.
 
-    Plain rows go through Arrow's regex kernels: ``<br>`` to a newline, ``<p>`` and ``</p>``
-    to a break mark, other tags dropped, breaks collapsed (:func:`_breaks`), then Python
-    decodes the entities of the rows still holding "&". Other rows go one by one through the
-    HTML5 parser (:func:`_parse_html`). Both give the same text for a plain row.
+    Plain rows go through Arrow's regex kernels, three passes: each run of breaks (a ``<p>``
+    or ``</p>`` with the white space, tags and further paragraph tags after it, which the
+    parser's text would collapse, see :func:`_breaks`) to a blank line, ``<br>`` to a newline,
+    other tags dropped; then the entities are decoded (:func:`_unescape`). Other rows go one
+    by one through the HTML5 parser (:func:`_parse_html`). Both give the same text for a plain
+    row.
     """
     if plain.any():
         t = s.filter(pa.array(plain))
-        br = _mask(pc.match_substring(t, "<br"))  # most rows hold no <br>: skip the regex
-        if br.any():
-            t = _fix_rows(t, br, lambda x: pc.replace_substring_regex(x, r"<br[^>]*>", "\n"))
-        t = pc.replace_substring_regex(t, r"</?p[^>]*>", _BREAK)  # <p ...> and </p> (plain rows)
+        t = pc.replace_substring_regex(t, _PLAIN_BREAK_RUN, "\n\n")
+        t = pc.replace_substring_regex(t, r"<br[^>]*>", "\n")
         t = pc.replace_substring_regex(t, r"<[^>]*>", "")
-        t = pc.replace_substring_regex(t, _BREAK_RUN.pattern, "\n\n")
-        t = _fix_rows(t, amp[plain], "&", html.unescape)
+        t = _unescape(t, amp[plain])
         s = pc.replace_with_mask(s, pa.array(plain), t)
     return _fix_rows(s, other, "", _parse_html)
 
 
 _BREAK_RUN = re.compile(f"{_BREAK}[{_WS[1:-1]}{_BREAK}]*")
+# the same run in a plain row, before its tags are gone: a paragraph tag, then any white
+# space and tags (a <br> there is a newline, which the run takes in as well)
+_PLAIN_BREAK_RUN = rf"</?p[^>]*>(?:{_WS}|<[^>]*>)*"
 
 
 def _breaks(text: str) -> str:
@@ -232,6 +260,50 @@ def _fix_rows(s: pa.Array, candidates: np.ndarray, pattern, fix=None) -> pa.Arra
     return pc.replace_with_mask(s, pa.array(need), pa.array(fixed, type=s.type))
 
 
+# the entities most text holds, decoded by literal replacement (&amp; last: decoded once)
+_COMMON_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"),
+                    ("&#x27;", "'"), ("&nbsp;", "\xa0"), ("&amp;", "&"))
+
+
+def _none_of(words: list[str]) -> str:
+    """A regex matching where the text does not go on with one of ``words`` (a prefix-free
+    list of non-empty strings): a character none of them has next, or the end of the text."""
+    heads = sorted({w[0] for w in words})
+    alts = ["[^" + "".join(re.escape(h) for h in heads) + "]", "$"]
+    for h in heads:
+        rest = [w[1:] for w in words if w[0] == h]
+        if "" not in rest:
+            alts.append(re.escape(h) + "(?:" + _none_of(rest) + ")")
+    return "|".join(alts)
+
+
+# an "&" that does not start one of the common entities
+_OTHER_AMP = "&(?:" + _none_of([e[1:] for e, _ in _COMMON_ENTITIES]) + ")"
+
+
+def _unescape(s: pa.Array, candidates: np.ndarray, pattern: str = "") -> pa.Array:
+    """:func:`html.unescape` on the ``candidates`` rows that match the regex ``pattern`` (all
+    of them when it is ""). Rows whose every "&" starts one of :data:`_COMMON_ENTITIES` (and
+    so match :data:`_ENTITY`) are decoded by Arrow's literal replacement, one pass per entity
+    they hold, which gives :func:`html.unescape`'s text; the others go one by one to Python."""
+    cand = np.asarray(candidates) != 0
+    if not cand.any():
+        return s
+    idx = np.flatnonzero(cand)
+    sub = s.take(pa.array(idx))
+    other = _mask(pc.match_substring_regex(sub, _OTHER_AMP))
+    if (~other).any():
+        t = sub.filter(pa.array(~other))
+        for entity, char in _COMMON_ENTITIES:
+            if pc.any(pc.match_substring_regex(t, re.escape(entity))).as_py():
+                t = pc.replace_substring(t, entity, char)
+        if not other.any():
+            return pc.replace_with_mask(s, pa.array(cand), t)
+        sub = pc.replace_with_mask(sub, pa.array(~other), t)
+    sub = _fix_rows(sub, other, pattern, html.unescape)
+    return pc.replace_with_mask(s, pa.array(cand), sub)
+
+
 def _lost_continuation_bytes(s: pa.Array) -> pa.Array:
     """Mojibake whose invisible continuation bytes were dropped on a later save: a bare ``â``
     is all that is left of ``’`` or ``—``. Repaired only where the reading is unambiguous in
@@ -242,27 +314,58 @@ def _lost_continuation_bytes(s: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(s, r"(\s)\x{e2}(\s)", "\\1\u2014\\2")
 
 
-def _unmojibake(text: str) -> str:
+def _unmojibake(s: pa.Array, candidates: np.ndarray) -> pa.Array:
     """Undo UTF-8 read as Latin-1 or cp1252, in any script, as often as it was done (twice
-    read gives ``Ã¢â‚¬â„¢`` for ``’``).
+    read gives ``Ã¢â‚¬â„¢`` for ``’``), in the ``candidates`` rows holding :data:`_MOJIBAKE`.
 
     The exact round trip first (cheap, and safe: correct text with the odd accented letter is
     almost never valid UTF-8 once re-encoded); ftfy's heuristics when the row mixes mojibake
     with correct characters, or holds cp1252 mojibake whose undefined bytes (0x81, 0x8D, 0x8F,
-    0x90, 0x9D) were kept as C1 controls.
+    0x90, 0x9D) were kept as C1 controls. A row decoded by the round trip that still holds
+    mojibake (found by Arrow's regex kernel, for all such rows at once) takes the round trip
+    again, up to three times in all; when it fails again the row stays as it is.
     """
-    for attempt in range(3):
-        for codec in ("latin-1", "cp1252"):
-            try:
-                text = text.encode(codec).decode("utf-8")
-                break
-            except UnicodeError:
-                continue
-        else:  # no exact round trip
-            return text if attempt else ftfy.fix_encoding(text)
-        if not _MOJIBAKE_RE.search(text):
-            return text
-    return text
+    cand = np.asarray(candidates) != 0
+    if not cand.any():
+        return s
+    idx = pa.array(np.flatnonzero(cand))
+    sub = s.take(idx)
+    hit = pc.fill_null(pc.match_substring_regex(sub, _MOJIBAKE), False)
+    if not pc.any(hit).as_py():
+        return s
+    texts = sub.filter(hit).to_pylist()  # per-row: the few rows flagged
+    again = []
+    for i, text in enumerate(texts):
+        decoded = _round_trip(text)
+        if decoded is None:
+            texts[i] = ftfy.fix_encoding(text)
+        else:
+            texts[i] = decoded
+            again.append(i)
+    for _ in range(2):  # decoded rows still holding mojibake: read twice, or three times
+        if not again:
+            break
+        still = _mask(pc.match_substring_regex(pa.array([texts[i] for i in again],
+                                                        pa.large_string()), _MOJIBAKE))
+        decoded_again = []
+        for i in (i for i, m in zip(again, still, strict=True) if m):
+            decoded = _round_trip(texts[i])
+            if decoded is not None:
+                texts[i] = decoded
+                decoded_again.append(i)
+        again = decoded_again
+    need = np.zeros(len(s), dtype=bool)
+    need[idx.filter(hit).to_numpy()] = True
+    return pc.replace_with_mask(s, pa.array(need), pa.array(texts, type=s.type))
 
 
-_MOJIBAKE_RE = re.compile(_MOJIBAKE)
+def _round_trip(text: str) -> str | None:
+    """``text`` re-encoded as Latin-1, else as cp1252, and decoded as UTF-8; None if neither
+    gives valid UTF-8."""
+    for codec in ("latin-1", "cp1252"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return None
+
