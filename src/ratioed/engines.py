@@ -25,7 +25,7 @@ error. Only five columns are read: ``id``, ``created_at`` and the three counts (
 ``replies_count``, ``reblogs_count``, ``favourites_count``, or ``replies``, ``retruths``,
 ``likes`` as ``ratioed load --out`` writes them).
 
-Validation is the loader's (:mod:`ratioed.load`): ids strings of digits (an 18-digit id never
+Validation is the loader's (:mod:`ratioed.validate`): ids strings of digits (an 18-digit id never
 passes through a float), times parsed to UTC, counts non-negative integers; the first bad value
 stops the run with the file, row and field. Ratios follow the library's zero rules: NaN where the
 denominator is 0, and a comparison against a count of 0 never holds.
@@ -192,7 +192,7 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
     import pyarrow.compute as pc
 
     from .layouts import _counter
-    from .load import _counts, _ids, _times
+    from .validate import _counts, _ids, _times
 
     columns = columns or part_columns(part, fs)
     try:
@@ -367,15 +367,15 @@ def _upper():
     (plus the loader's allowance for clock differences), as the loader does."""
     import pandas as pd
 
-    from .load import CLOCK_SKEW
+    from .validate import CLOCK_SKEW
 
     return pd.Timestamp.now(tz="UTC") + CLOCK_SKEW, "now"
 
 
 def _run_duckdb(parts, fs, columns, definition, memory_limit):
     from .layouts import _counter
-    from .load import _times
     from .outofcore import flag_parts
+    from .validate import _times
 
     names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
     if len(names) > 1:
