@@ -64,7 +64,6 @@ from .validate import (  # noqa: F401 -- public names kept importable from ratio
     ID_TIME_TOLERANCE,
     REQUIRED_FIELDS,
     _has_duplicates,
-    _id_keys,
     _id_time_gaps,
     canonicalise,
     id_time_check,
@@ -75,6 +74,7 @@ POST_COLUMNS = ["id", "created_at", "content", "url", "media", "media_count",
                 "replies", "retruths", "likes", "kind", "account", "capture", "captured_at"]
 STORY_ACCOUNT = "realDonaldTrump"  # the archive's one account: its flat layouts name no account
 HISTORY_COLUMNS = ["id", "capture", "captured_at", "capture_rank", "replies", "retruths", "likes"]
+_KIND_TEXT = pa.array(KINDS, pa.string())
 
 
 @dataclass
@@ -265,7 +265,8 @@ def _read(path: Path, content: bool):
             if captured_at is None:
                 captured_at = layouts.provenance_time(path)
             try:
-                frame, text, zoneless = canonicalise(table, path, locate, captured_at=captured_at)
+                frame, text, zoneless, key = canonicalise(table, path, locate,
+                                                          captured_at=captured_at)
             except InputError as err:
                 if err.problem.startswith("missing required column") and layout in (
                         "json", "jsonl", "feed"):
@@ -278,7 +279,6 @@ def _read(path: Path, content: bool):
         raise InputError(path, "permission denied: cannot read the file") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a data file") from None
-    key = _id_keys(frame["id"])
     frame, cap.duplicate_ids, cap.duplicate_ids_differing, kept = _dedupe_within(frame, key)
     if kept is not None and text is not None:
         text = text.take(pa.array(kept))
@@ -361,14 +361,22 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture], text: pa.Array |
         posts = posts.reset_index(drop=True)
     kind = classify(text if text is not None else posts["content"],
                     posts["media_count"].to_numpy(), all_counts_zero(posts))
-    stated = posts["status_kind"].to_numpy()  # the API's own word: boost or reply
-    if pd.notna(stated).any():
+    if posts["status_kind"].notna().any():  # the API's own word: boost or reply
+        stated = posts["status_kind"].to_numpy()
         kind = kind.to_numpy().astype(object)
         for k in (BOOST, REPLY):
             kind[stated == k] = k
-        kind = pd.Categorical(kind, categories=KINDS)
-    posts["kind"] = np.asarray(kind)
-    posts["account"] = posts["account"].fillna(STORY_ACCOUNT).astype(object)
+        kind = pd.Series(pd.Categorical(kind, categories=KINDS))
+    # kind as text (pandas' str) and account as objects, built without a Python object per
+    # row: the labels are taken by code in Arrow, and the flat layouts' one account repeated
+    posts["kind"] = pa.chunked_array([_KIND_TEXT.take(kind.cat.codes.to_numpy())]).to_pandas().array
+    account = posts["account"]
+    if account.isna().all():
+        account = np.empty(len(posts), dtype=object)
+        account.fill(STORY_ACCOUNT)  # five times faster than np.full for objects
+    else:
+        account = account.fillna(STORY_ACCOUNT).astype(object).to_numpy()
+    posts["account"] = pd.Series(account, index=posts.index, dtype=object)
     if not posts["created_at"].is_monotonic_decreasing:
         posts = posts.sort_values("created_at", ascending=False, kind="stable")
     posts = posts[POST_COLUMNS].reset_index(drop=True)

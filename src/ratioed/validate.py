@@ -112,8 +112,8 @@ def _type_ok(name: str, t: pa.DataType) -> bool:
 
 def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None = None):
     """Validate an Arrow table with the archive's column names; return ``(frame, text,
-    zoneless)``: canonical columns (``kind`` not yet set), the cleaned text as Arrow, and how
-    many creation times had no zone.
+    zoneless, key)``: canonical columns (``kind`` not yet set), the cleaned text as Arrow, how
+    many creation times had no zone, and the ids as uint64 (numpy; see :func:`_ids_keyed`).
 
     Every check runs on whole columns (Arrow compute); the first bad value is reported with
     ``locate(i)`` (its row/line/record) and the field name. Creation times must lie between
@@ -139,7 +139,7 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
         return table.column(name) if name in present else None
 
     n = table.num_rows
-    ids = _ids(col("id"), path, locate)
+    ids, key = _ids_keyed(col("id"), path, locate)
     upper = (captured_at if captured_at is not None else pd.Timestamp.now(tz="UTC")) + CLOCK_SKEW
     created, zoneless = _times(col("created_at"), path, locate, upper,
                                "the capture time" if captured_at is not None else "now")
@@ -149,22 +149,23 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
     # large_string: a big archive's text can pass 2 GB, the limit of Arrow's plain strings
     text = (clean_content(pc.cast(text, pa.large_string()).combine_chunks()) if text is not None
             else pa.nulls(n, pa.large_string()))
+    # text columns as large_string, which pandas' str holds (it would cast plain strings)
+    big = pa.large_string()
     url = col("url")
-    url = pc.cast(url, pa.string()) if url is not None else pa.nulls(n, pa.string())
+    url = pc.cast(url, big) if url is not None else pa.nulls(n, big)
     media = _media(col("media"), n, path)
     if isinstance(media, pa.ChunkedArray):
         media = media.combine_chunks()
     account = col("account")
-    account = (pc.utf8_trim_whitespace(pc.cast(account, pa.string())) if account is not None
-               else pa.nulls(n, pa.string()))
+    account = (pc.utf8_trim_whitespace(pc.cast(account, big)) if account is not None
+               else pa.nulls(n, big))
     status_kind = col("status_kind")
-    status_kind = (pc.cast(status_kind, pa.string()) if status_kind is not None
-                   else pa.nulls(n, pa.string()))
-    out = pa.table({"id": ids, "created_at": created, "content": text, "url": url,
+    status_kind = pc.cast(status_kind, big) if status_kind is not None else pa.nulls(n, big)
+    out = pa.table({"id": pc.cast(ids, big), "created_at": created, "content": text, "url": url,
                     "media": media, "media_count": pc.cast(pc.list_value_length(media), pa.int64()),
                     **counts, "account": account, "status_kind": status_kind})
     frame = out.to_pandas(types_mapper={_MEDIA_TYPE: pd.ArrowDtype(_MEDIA_TYPE)}.get)
-    return frame, text, zoneless
+    return frame, text, zoneless, key
 
 
 def _raise_first(arr: pa.Array, bad, path, locate, field_name: str, problem: str, show=None):
@@ -186,6 +187,27 @@ def _digits(s: pa.Array, max_len: int) -> np.ndarray:
     ok = pc.and_(pc.utf8_is_digit(s), pc.less_equal(pc.utf8_length(s), max_len))
     ok = pc.and_(ok, pc.equal(pc.utf8_length(pc.utf8_trim(s, "0123456789")), 0))  # ASCII only
     return as_bool_array(ok)
+
+
+def _ids_keyed(arr, path, locate) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_ids` (text ids that need no change come back as given: string or large_string),
+    and the ids as uint64 (numpy): one cast, reused for duplicates and for the
+    time in each id. Canonical ids as text -- what every real file holds -- are proved so by
+    three whole-column kernels (the uint64 cast succeeds: at most 2**64 - 1; ASCII digits
+    only: no sign, space or ``0x``; none starts with 0); anything else takes :func:`_ids`,
+    which names the first bad row and says why."""
+    t = arr.type
+    if (pa.types.is_string(t) or pa.types.is_large_string(t)) and not arr.null_count:
+        try:
+            key = pc.cast(arr, pa.uint64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            key = None
+        if (key is not None and pc.all(pc.ascii_is_decimal(arr)).as_py()
+                and not pc.any(pc.starts_with(arr, "0")).as_py()):
+            return arr, key.to_numpy()
+    ids = _ids(arr, path, locate)  # refuses a bad id; what it returns fits 64 bits
+    key = pc.cast(arr if pa.types.is_integer(t) else ids, pa.uint64())
+    return ids, key.to_numpy()
 
 
 def _ids(arr: pa.Array, path, locate) -> pa.Array:
@@ -238,6 +260,12 @@ def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str) -> tuple[pa.
             out = pc.cast(arr, utc, safe=False)
         _time_bounds(out, arr, path, locate, upper, upper_name)
         return out, zoneless
+    try:  # every value ISO 8601 with Z or an offset, none padded, all in bounds: done
+        out = pc.cast(arr, utc)
+        if _within(out, upper):
+            return out, 0
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
     out = None
     try:
@@ -268,6 +296,17 @@ def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str) -> tuple[pa.
     return out, zoneless
 
 
+def _within(t, upper: pd.Timestamp) -> bool:
+    """Whether every time lies from February 2022 to ``upper`` (no missing values)."""
+    if t.null_count:
+        return False
+    if len(t) == 0:  # no times (an empty part): nothing to bound
+        return True
+    lo, hi = pc.min_max(t).values()
+    return (lo.as_py() >= TRUTH_SOCIAL_START.to_pydatetime()
+            and hi.as_py() <= upper.to_pydatetime())
+
+
 def _time_bounds(t: pa.Array, shown, path, locate, upper: pd.Timestamp, upper_name: str) -> None:
     if len(t) == t.null_count:  # no times (an empty part): nothing to bound
         return
@@ -290,7 +329,7 @@ def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
     if arr.null_count:
         _raise_first(arr, as_bool_array(pc.is_null(arr)), path, locate, field_name, "missing count")
     if pa.types.is_integer(t):
-        if pa.types.is_signed_integer(t):
+        if pa.types.is_signed_integer(t) and (pc.min(arr).as_py() or 0) < 0:
             bad = ~as_bool_array(pc.greater_equal(arr, pa.scalar(0, t)))
             if bad.any():
                 _raise_first(arr, bad, path, locate, field_name, "count is negative")
@@ -309,6 +348,17 @@ def _counts(arr: pa.Array, path, locate, field_name: str) -> pa.Array:
         if big.any():
             _raise_first(arr, big, path, locate, field_name, "count is too large (more than 2**63 - 1)")
         return pa.array(v.astype(np.int64))
+    if (pa.types.is_string(t) or pa.types.is_large_string(t)) and len(arr):
+        # digits as text (JSON via DuckDB, CSV): the int64 cast proves the value fits, ASCII
+        # digits rule out a sign, space or 0x, and 19 characters at most keeps refusing the
+        # over-long zero-padded forms the checks below refuse; else those checks say why
+        try:
+            out = pc.cast(arr, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out = None
+        if (out is not None and pc.all(pc.ascii_is_decimal(arr)).as_py()
+                and pc.max(pc.binary_length(arr)).as_py() <= 19):
+            return out
     s = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
     bad = ~_digits(s, 19)
     if bad.any():
