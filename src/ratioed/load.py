@@ -216,10 +216,10 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
         frame["capture"] = pd.Series(pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[cap.label]), index=frame.index)
         frame["capture_rank"] = np.full(len(frame), cap.rank, dtype=np.int64)
-        frame["captured_at"] = pd.Series(
-            np.full(len(frame), np.datetime64("NaT") if cap.captured_at is None
-                    else cap.captured_at.tz_localize(None).to_datetime64(), dtype="datetime64[us]"),
-            index=frame.index).dt.tz_localize("UTC")
+        # one value repeated, made tz-aware once (tz_localize of the column: 0.4 s at 10M)
+        when = (pd.NaT if cap.captured_at is None else pd.Timestamp(np.datetime64(
+            cap.captured_at.tz_localize(None).to_datetime64(), "us")).tz_localize("UTC"))
+        frame["captured_at"] = pd.Series(when, index=frame.index, dtype="datetime64[us, UTC]")
     return _merge(frames, captures, texts[0] if len(texts) == 1 else None)
 
 
@@ -376,7 +376,7 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture], text: pa.Array |
         account.fill(STORY_ACCOUNT)  # five times faster than np.full for objects
     else:
         account = account.fillna(STORY_ACCOUNT).astype(object).to_numpy()
-    posts["account"] = pd.Series(account, index=posts.index, dtype=object)
+    posts["account"] = pd.Series(account, index=posts.index, dtype=object, copy=False)
     if not posts["created_at"].is_monotonic_decreasing:
         posts = posts.sort_values("created_at", ascending=False, kind="stable")
     posts = posts[POST_COLUMNS].reset_index(drop=True)

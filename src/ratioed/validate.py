@@ -39,7 +39,7 @@ def _id_ms(ids, key: np.ndarray | None = None) -> np.ndarray:
     key = _id_keys(pd.Series(ids)) if key is None else key
     if key.dtype == object:  # not reachable for validated ids (they fit 64 bits)
         key = np.array([int(k) for k in key], dtype=np.uint64)
-    return (key >> np.uint64(16)).astype(np.int64)
+    return (key >> np.uint64(16)).view(np.int64)  # < 2**48: the same value as int64
 
 
 # the last millisecond pandas' times hold (April 2262): a larger id time (ids near 2**64 encode
@@ -62,8 +62,9 @@ def id_times(ids) -> pd.Series:
 def _id_time_gaps(posts: pd.DataFrame, key: np.ndarray | None = None) -> np.ndarray:
     """``created_at`` minus the id's time, in ms (int64), vectorised."""
     created = posts["created_at"].dt.tz_convert(None).to_numpy()  # UTC, no copy per value
-    created = created.astype("datetime64[ms]").view(np.int64)
-    return created - _id_ms(posts["id"], key)
+    created = created.astype("datetime64[ms]").view(np.int64)  # a new array: subtract in place
+    created -= _id_ms(posts["id"], key)
+    return created
 
 
 def id_time_check(posts: pd.DataFrame, tolerance: pd.Timedelta = ID_TIME_TOLERANCE) -> pd.DataFrame:
@@ -408,5 +409,7 @@ def _has_duplicates(key: np.ndarray) -> bool:
     stable sort (timsort: linear on sorted runs) and a neighbour comparison beat hashing."""
     if key.dtype == object:
         return bool(pd.Series(key).duplicated().any())
+    if len(key) < 2 or (key[1:] < key[:-1]).all() or (key[1:] > key[:-1]).all():
+        return False  # strictly ordered (the archive: newest first): no repeat, no sort
     ordered = np.sort(key, kind="stable")
     return bool((ordered[1:] == ordered[:-1]).any())
