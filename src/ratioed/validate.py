@@ -190,30 +190,45 @@ def _digits(s: pa.Array, max_len: int) -> np.ndarray:
     return as_bool_array(ok)
 
 
-def _ids_keyed(arr, path, locate) -> tuple[pa.Array, np.ndarray]:
-    """:func:`_ids` (text ids that need no change come back as given: string or large_string),
-    and the ids as uint64 (numpy): one cast, reused for duplicates and for the
-    time in each id. Canonical ids as text -- what every real file holds -- are proved so by
-    three whole-column kernels (the uint64 cast succeeds: at most 2**64 - 1; ASCII digits
-    only: no sign, space or ``0x``; none starts with 0); anything else takes :func:`_ids`,
-    which names the first bad row and says why."""
+def _canonical_key(arr) -> pa.Array | None:
+    """The ids as uint64 (Arrow) when every one is a canonical id written as text -- what real
+    files hold -- else None. Three whole-column kernels prove it: the uint64 cast succeeds (at
+    most 2**64 - 1), ASCII digits only (no sign, space or ``0x``), none starts with 0."""
     t = arr.type
-    if (pa.types.is_string(t) or pa.types.is_large_string(t)) and not arr.null_count:
-        try:
-            key = pc.cast(arr, pa.uint64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            key = None
-        if (key is not None and pc.all(pc.ascii_is_decimal(arr)).as_py()
-                and not pc.any(pc.starts_with(arr, "0")).as_py()):
-            return arr, key.to_numpy()
-    ids = _ids(arr, path, locate)  # refuses a bad id; what it returns fits 64 bits
-    key = pc.cast(arr if pa.types.is_integer(t) else ids, pa.uint64())
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)) or arr.null_count or not len(arr):
+        return None
+    try:
+        key = pc.cast(arr, pa.uint64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if pc.all(pc.ascii_is_decimal(arr)).as_py() and not pc.any(pc.starts_with(arr, "0")).as_py():
+        return key
+    return None
+
+
+def _ids_keyed(arr, path, locate) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_ids`, and the ids as uint64 (numpy): one cast, reused for duplicates and for
+    the time in each id. Canonical text ids come back as given (string or large_string)."""
+    key = _canonical_key(arr)
+    if key is not None:
+        return arr, key.to_numpy()
+    ids = _checked_ids(arr, path, locate)  # refuses a bad id; what it returns fits 64 bits
+    key = pc.cast(arr if pa.types.is_integer(arr.type) else ids, pa.uint64())
     return ids, key.to_numpy()
 
 
 def _ids(arr: pa.Array, path, locate) -> pa.Array:
     """Post ids as canonical strings of digits: no sign, no leading zero (``0123`` and ``123``
-    would be two posts), at most 2**64 - 1. Floats are refused: they cannot hold 18-digit ids."""
+    would be two posts), at most 2**64 - 1. Floats are refused: they cannot hold 18-digit ids.
+    Canonical text ids pass three cheap kernels (:func:`_canonical_key`); anything else takes
+    the checks that name the first bad row and say why."""
+    if _canonical_key(arr) is not None:
+        return pc.cast(arr, pa.string())
+    return _checked_ids(arr, path, locate)
+
+
+def _checked_ids(arr: pa.Array, path, locate) -> pa.Array:
+    """:func:`_ids` by the full checks: the first bad id is named with its row, and why."""
     t = arr.type
     if pa.types.is_floating(t):
         raise InputError(path, "ids are stored as floating-point numbers, which cannot hold "
