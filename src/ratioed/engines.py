@@ -22,7 +22,7 @@ dask        the pandas engine's per-part code, run by ``map_partitions`` on a
 Captures of the same posts (several downloads) are merged by ``ratioed load SRC... --out
 merged.parquet`` first; a flagged id found twice is an error.
 
-Validation is the loader's (:mod:`ratioed.load`): ids strings of digits (an 18-digit id never
+Validation is the loader's (:mod:`ratioed.validate`): ids strings of digits (an 18-digit id never
 passes through a float), times parsed to UTC, counts non-negative integers; the first bad value
 stops the run with the file, row and field. Ratios follow the library's zero rules: NaN where the
 denominator is 0, and a comparison against a count of 0 never holds.
@@ -206,8 +206,8 @@ def _run_pandas(parts, fs, columns, definition, account=None):
 
 def _run_duckdb(parts, fs, columns, definition, memory_limit):
     from .layouts import _counter
-    from .load import _times
     from .outofcore import flag_parts
+    from .validate import _times
 
     names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
     if len(names) > 1:

@@ -6,7 +6,7 @@ archive's columns (names in lower case), ``locate(i)`` naming the i-th row (0-ba
 file's reader would (``line 12``, ``row 3``, ``record 5``), and the capture time the file states
 (the feed's ``as_of``) or None. Readers refuse what they alone can see (a duplicate key inside
 one JSON object, a JSON object or list where text belongs, a ragged or non-UTF-8 CSV row, a
-repeated CSV header); the values themselves are validated by :mod:`ratioed.load`.
+repeated CSV header); the values themselves are validated by :mod:`ratioed.validate`.
 
 Fast paths (DuckDB for JSON, Arrow for CSV/Parquet) read the whole file at C++ speed; when
 they refuse a file, or see a value that may be nested JSON, an exact Python path re-reads it

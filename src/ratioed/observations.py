@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .load import ID_TIME_TOLERANCE, id_times
+from .validate import ID_TIME_TOLERANCE, id_times
 
 COLUMNS = ["post_id", "observed_at", "replies", "retruths", "likes", "source", "note"]
 COUNTS = ["replies", "retruths", "likes"]

@@ -13,8 +13,8 @@ memory limit. Only the flagged rows come back.
 
 from __future__ import annotations
 
-from .load import COUNT_FIELDS as COLUMNS  # archive column -> the name the rules use
 from .ratios import RULES
+from .validate import COUNT_FIELDS as COLUMNS  # archive column -> the name the rules use
 
 
 def sql_flags() -> dict[str, str]:
@@ -48,7 +48,7 @@ def flag_parquet(path, memory_limit: str = "1GB", threads: int = 2) -> dict:
         con.close()
 
 
-# The loader's checks (ratioed.load), as SQL over every row: ids digits, times parseable,
+# The loader's checks (ratioed.validate), as SQL over every row: ids digits, times parseable,
 # counts non-negative integers. Field name as the part names it -> (check, problem).
 def _checks(columns: dict[str, str]) -> dict[str, tuple[str, str]]:
     def q(name):

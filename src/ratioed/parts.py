@@ -126,7 +126,7 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
     import pyarrow.compute as pc
 
     from .layouts import _counter
-    from .load import _counts, _ids, _times
+    from .validate import _counts, _ids, _times
 
     columns = columns or part_columns(part, fs)
     try:
@@ -175,7 +175,7 @@ def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
 def now_bound():
     """The latest plausible creation time for parts with no capture time: the time of reading
     (plus the loader's allowance for clock differences), as the loader does."""
-    from .load import CLOCK_SKEW
+    from .validate import CLOCK_SKEW
 
     return pd.Timestamp.now(tz="UTC") + CLOCK_SKEW, "now"
 
