@@ -21,11 +21,11 @@ from ratioed.cli import main
 from ratioed.engines import flag
 from ratioed.errors import ParameterError
 from ratioed.load import STORY_ACCOUNT, select_account
+from ratioed.param_checks import REPLIES_CHOICES
 from ratioed.params import load_params
 from ratioed.ratios import add_ratios
 from ratioed.rules import BOOST_REASON, KINDS, REPLY_REASON, split_analysable
 from ratioed.rules import REPLIES_CHOICES as RULES_REPLIES
-from ratioed.validators import REPLIES_CHOICES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ import pytest
 from ratioed import params as P
 from ratioed import snapshots as S
 from ratioed.errors import InputError, ParameterError
-from ratioed.validators import DEFINITION_CHOICES
+from ratioed.param_checks import DEFINITION_CHOICES
 from scratch import scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 A build's parameters come from a named YAML set (``params/default.yaml`` unless ``PARAMS``
 names another), overridden by any Make variable given (an empty one means "not set"), or by
 ``ratioed report --set name=value`` and the command line's sources. Every value is validated
-here (each parameter's check is in :mod:`ratioed.validators`), in milliseconds and before any
+here (each parameter's check is in :mod:`ratioed.param_checks`), in milliseconds and before any
 notebook or kernel starts (this module imports neither pandas nor Jupyter), and each error is
 one line naming the Make variable, the value and what is accepted::
 
@@ -31,16 +31,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import FileNotFound, InputError, ParameterError
-from .snapshots import (
-    HashCache,  # noqa: F401 - build.py imports it from here
-    default_snapshot,
-    display_path,
-    is_url,
-    resolve_sources,
-    verify_sources,
-    write_stamp,
-)
-from .validators import (
+from .param_checks import (
     DEFINITION_CHOICES,
     REPLIES_CHOICES,
     as_account,
@@ -54,6 +45,15 @@ from .validators import (
     as_sources,
     as_window,
     as_zone,
+)
+from .snapshots import (
+    HashCache,  # noqa: F401 - build.py imports it from here
+    default_snapshot,
+    display_path,
+    is_url,
+    resolve_sources,
+    verify_sources,
+    write_stamp,
 )
 
 
