@@ -78,6 +78,7 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     carrying the figure's alternative text, ``caption`` and links to the three files."""
     folder = folder or paths.FIGURES_DIR
     fig = figure.fig
+    _hide_empty_minor_labels(fig)
     png = b""
     for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         buf = io.BytesIO()
@@ -90,6 +91,19 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     rel = os.path.relpath(folder, paths.REPORTS_DIR).replace(os.sep, "/")
     files = {ext.upper(): f"{rel}/{name}.{ext}" for ext in ("png", "svg", "csv")}
     return FigureOutput(png, width, figure.alt, caption, files)
+
+
+def _hide_empty_minor_labels(fig) -> None:
+    """Switch off the minor tick labels of every axis whose minor labels are all empty (a log
+    axis over several decades, a date axis). Nothing drawn changes, but matplotlib would still
+    measure each empty label at every layout pass and draw (on figures 1 and 2 that was half
+    of the time spent saving them)."""
+    for ax in fig.axes:
+        for axis, sides in ((ax.xaxis, ("labelbottom", "labeltop")),
+                            (ax.yaxis, ("labelleft", "labelright"))):
+            locs = axis.get_minorticklocs()
+            if len(locs) and not any(axis.get_minor_formatter().format_ticks(locs)):
+                axis.set_tick_params(which="minor", **dict.fromkeys(sides, False))
 
 
 def drop_figure(name: str, folder=None) -> int:
