@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from . import paths
 from .errors import InputError
 from .files import write_text_atomic
 from .params import prepare
-from .publish import build_lock, discard, new_stage, publish, use_outputs
+from .publish import build_lock, discard, new_stage, publish, stage_path, use_outputs
 
 KERNEL_NAME = "python3"
 NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
@@ -253,19 +254,59 @@ def _source_cell(executed: Path, index: int) -> str:
     return f"cell {index - shift + 1} of {total} (`{first.strip()[:60]}`)"
 
 
-def start_kernel():
-    """Start the one kernel the build uses, its sockets inside this build's stage (two builds
-    never share a socket), with outputs redirected to the stage (``RATIOED_STAGE``)."""
+_IMPORT_LINE = re.compile(r"^(?:from\s+([\w.]+)\s+import\s+\(?([\w\s,]*)|import\s+([\w.]+))")
+
+
+def imported_modules(nb_paths: list[Path]) -> list[str]:
+    """The modules the notebooks import at the top level of a cell (read from their ``.py``
+    copies; ``from pkg import name`` also names ``pkg.name``, which may be a module)."""
+    found: dict[str, None] = {}
+    for nb in nb_paths:
+        for line in nb.with_suffix(".py").read_text(encoding="utf-8").splitlines():
+            if (m := _IMPORT_LINE.match(line)) is None:
+                continue
+            module = m.group(1) or m.group(3)
+            found[module] = None
+            for name in (m.group(2) or "").replace(",", " ").split():
+                found[f"{module}.{name}"] = None
+    return list(found)
+
+
+def _preload(modules: list[str]) -> str:
+    """Code the kernel runs as it starts (``exec_lines``): import ``modules``, quietly (a name
+    that is not a module is skipped; a real import error shows in the notebook's own cell),
+    leaving no name behind. Imports cost a second of the figures notebook alone; this way they
+    are paid while the driver syncs the pairs and imports papermill, not after."""
+    return ("import importlib as _ratioed_il\n"
+            f"for _ratioed_m in {modules!r}:\n"
+            "    try:\n        _ratioed_il.import_module(_ratioed_m)\n"
+            "    except Exception:\n        pass\n"
+            "del _ratioed_il, _ratioed_m\n")
+
+
+def _kernel_dir() -> Path:
+    return paths.BUILD_DIR / f"kernel-{os.getpid()}"
+
+
+def start_kernel(stage: Path, preload: list[str] = ()):
+    """Start the one kernel the build uses, with outputs redirected to ``stage``
+    (``RATIOED_STAGE``; the stage itself may not exist yet) and its sockets in a folder of this
+    build's own (two builds never share a socket). ``preload``: modules it imports as it
+    starts (:func:`_preload`); the notebooks' first cell (``%reset -f``) leaves them loaded."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.utils import run_sync
 
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
-    sockets = paths.STATE_DIR.parent / "kernel"
-    sockets.parent.mkdir(parents=True, exist_ok=True)
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets))
-    env = {**os.environ, "PYTHONHASHSEED": "0", "RATIOED_ROOT": str(paths.PROJ_ROOT)}
+    for old in paths.BUILD_DIR.glob("kernel-*"):  # a killed build's (we hold the build lock)
+        shutil.rmtree(old, ignore_errors=True)
+    sockets = _kernel_dir()
+    sockets.mkdir(parents=True)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets / "ipc"))
+    env = {**os.environ, "PYTHONHASHSEED": "0", "RATIOED_ROOT": str(paths.PROJ_ROOT),
+           "RATIOED_STAGE": str(stage)}
     env.pop("MPLBACKEND", None)  # Agg would stop inline figures from reaching the report
-    run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR))
+    extra = [f"--IPKernelApp.exec_lines={_preload(list(preload))}"] if preload else []
+    run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=extra)
     return km
 
 
@@ -273,6 +314,7 @@ def stop_kernel(km) -> None:
     from jupyter_client.utils import run_sync
 
     run_sync(km.shutdown_kernel)(now=True)
+    shutil.rmtree(_kernel_dir(), ignore_errors=True)
 
 
 def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bool = True) -> None:
@@ -338,25 +380,29 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     progress = sys.stderr.isatty() if progress is None else progress
     params = prepare(params_file, overrides, sources)  # validated, verified
     with build_lock():
-        for line in sync_pairs():
-            print(line, file=sys.stderr)
-        all_nbs = notebooks()
-        declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
-        prints = fingerprints(params, declared)
-        manifest = _read_manifest()
-        stale = [nb for nb in all_nbs
-                 if manifest.get(nb.name) != prints[nb.name]
-                 or not (paths.EXECUTED_DIR / nb.name).exists()]
-        if only:
-            stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
-        if not stale and manifest.get("export") == prints["export"] and paths.REPORT_HTML.exists():
-            return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
-        stage = new_stage(seed=len(stale) < len(all_nbs))  # all re-run: nothing carried over
-        km = None
+        # the kernel starts first when notebooks are stale by their .py copies (the source), so
+        # it starts up while the pairs are synced and the driver imports what it needs
+        all_nbs, declared, prints, manifest, stale = _plan(params, only)
+        km = start_kernel(stage_path(), imported_modules(stale)) if stale else None
+        stage = None
         try:
+            synced = sync_pairs()
+            for line in synced:
+                print(line, file=sys.stderr)
+            if synced:  # a .py copy rewritten from its .ipynb: plan again
+                all_nbs, declared, prints, manifest, stale = _plan(params, only)
+            if not stale and km is not None:
+                stop_kernel(km)
+                km = None
+            if not stale and manifest.get("export") == prints["export"] and \
+                    paths.REPORT_HTML.exists():
+                return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
+            if stale and km is None:
+                km = start_kernel(stage_path(), imported_modules(stale))
+            stage = new_stage(seed=len(stale) < len(all_nbs))  # all re-run: nothing carried over
             use_outputs(stage)
             if stale:
-                km = start_kernel()
+                _warm_imports()
                 for nb in stale:
                     manifest.pop(nb.name, None)
                 run_notebooks(stale, declared, km, progress=progress)
@@ -372,10 +418,38 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             if km is not None:
                 stop_kernel(km)
             use_outputs(None)
-            discard(stage)
+            if stage is not None:
+                discard(stage)
             raise
     return (f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} ({len(stale)} notebook(s) "
             f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
+
+
+def _plan(params: dict, only=None):
+    """The notebooks, their parameters and fingerprints, the last build's manifest, and the
+    notebooks to run: those whose fingerprint changed or whose output is missing (``only``:
+    exactly those named)."""
+    all_nbs = notebooks()
+    declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
+    prints = fingerprints(params, declared)
+    manifest = _read_manifest()
+    stale = [nb for nb in all_nbs
+             if manifest.get(nb.name) != prints[nb.name]
+             or not (paths.EXECUTED_DIR / nb.name).exists()]
+    if only:
+        stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
+    return all_nbs, declared, prints, manifest, stale
+
+
+def _warm_imports() -> None:
+    """Import what the driver needs after the notebooks (papermill to run them; pandas and
+    nbconvert to compare and export) while the kernel is still starting up and importing,
+    rather than after the notebooks ran, when nothing else happens."""
+    import nbconvert.exporters.html  # noqa: F401
+    import pandas  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import changes, export  # noqa: F401
 
 
 def export_page(executed: list[Path], params: dict) -> None:

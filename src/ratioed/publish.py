@@ -83,12 +83,17 @@ def use_outputs(stage: Path | None) -> None:
     importlib.reload(paths)
 
 
+def stage_path() -> Path:
+    """Where this build's stage is (or will be): ``build/stage-<pid>``."""
+    return paths.BUILD_DIR / f"stage-{os.getpid()}"
+
+
 def new_stage(seed: bool = True) -> Path:
     """A fresh stage, seeded with a copy of the published outputs when some notebooks are not
     re-run (they keep their outputs); empty but for the folders' ``.gitkeep`` files when every
     notebook re-runs, so no output of an earlier build (a figure this input no longer draws)
     survives into the new set."""
-    stage = paths.BUILD_DIR / f"stage-{os.getpid()}"
+    stage = stage_path()
     if stage.exists():
         shutil.rmtree(stage)
     for staged, published in _targets(stage):
