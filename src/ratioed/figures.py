@@ -82,9 +82,12 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     png = b""
     for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)  # layout: constrained (one draw)
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)
         write_bytes_atomic(folder / f"{name}.{fmt}", buf.getvalue())
         png = png or buf.getvalue()
+        # the layout (constrained) is done once, for the PNG; the SVG keeps it, so both files
+        # have the same layout and the SVG is drawn once, without the layout's extra dry run
+        fig.set_layout_engine("none")
     write_csv_atomic(figure.data, folder / f"{name}.csv")
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
