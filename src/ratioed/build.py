@@ -4,12 +4,14 @@ How a build works (``make report`` calls :func:`build_report`):
 
 1. Parameters come from a named YAML set (``params/default.yaml`` unless another is given),
    overridden by ``--set key=value`` (the Makefile's variables) and the command line's sources.
-2. Each notebook's *fingerprint* hashes its source, the parameters it declares, the library's
-   code, the size and modification time of the files it reads (sources; claims; observations),
-   and the fingerprints of the notebooks whose outputs it reads (:data:`READS_FROM`). A notebook whose fingerprint matches the last successful run is not
-   run again.
+2. Each notebook's *fingerprint* (:mod:`ratioed.staleness`) hashes its source, the parameters
+   it declares, the library's code, the content of the files it reads and the fingerprints of
+   the notebooks whose outputs it reads. A notebook whose fingerprint matches the last
+   successful run is not run again.
 3. Stale notebooks run in order in **one** Jupyter kernel (start-up and imports paid once); the
    kernel's namespace is reset before each notebook so none can lean on another's variables.
+   The kernel starts first, importing what those notebooks import, while the driver syncs the
+   notebook pairs and imports what it needs itself.
 4. All executed notebooks are exported in one nbconvert call, without code or prompts, through
    an offline template, to ``reports/index.html`` -- written atomically, only after every
    notebook succeeded. A failing cell stops the build with one line naming notebook, cell and
@@ -18,7 +20,6 @@ How a build works (``make report`` calls :func:`build_report`):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -28,19 +29,15 @@ import time
 from pathlib import Path
 
 from . import paths
-from .errors import InputError
 from .files import write_text_atomic
 from .params import prepare
 from .publish import build_lock, discard, new_stage, publish, stage_path, use_outputs
+from .staleness import plan, sync_pairs
 
 KERNEL_NAME = "python3"
-NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
 # per-cell and kernel-start timeouts in seconds (environment variables override them)
 CELL_TIMEOUT = float(os.environ.get("RATIOED_CELL_TIMEOUT", "600"))
 KERNEL_TIMEOUT = float(os.environ.get("RATIOED_KERNEL_TIMEOUT", "60"))
-# which notebooks read another's outputs (by file-name prefix); the rest of the order is free
-READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
 
 
 class BuildError(RuntimeError):
@@ -49,158 +46,6 @@ class BuildError(RuntimeError):
 
 class NotebookInputError(BuildError):
     """A notebook refused its input (an :class:`InputError` raised inside it): exit code 2."""
-
-
-# --------------------------------------------------------------------------- staleness
-
-
-def notebooks() -> list[Path]:
-    """The numbered notebooks (``.ipynb``), in run order; each has a ``.py`` copy, the source."""
-    return sorted(p.with_suffix(".ipynb") for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB))
-
-
-def _hash(*parts) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else str(part).encode())
-        h.update(b"\0")
-    return h.hexdigest()[:16]
-
-
-def _library_hash() -> str:
-    """Hash of the library's Python code (the report template only affects the export)."""
-    return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parent.rglob("*.py"))])
-
-
-def _export_hash() -> str:
-    """Hash of what the export reads besides the notebooks: the template."""
-    return _hash(*[f.read_bytes() for f in sorted(TEMPLATE_DIR.rglob("*")) if f.is_file()])
-
-
-def _environment_hash() -> str:
-    """Hash of the locked environment (a dependency change re-runs every notebook)."""
-    lock = getattr(paths, "LOCK_FILE", None)
-    return content_hash(lock) if lock is not None and Path(lock).exists() else "no lock file"
-
-
-def _input_files(key: str, params: dict) -> list[Path]:
-    """The input files a notebook reads itself (besides other notebooks' outputs)."""
-    observations = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
-    return {"01": [Path(s) for s in params["sources"]],
-            "03": [paths.CLAIMS_YAML, paths.CLAIMS_GENERIC_YAML, observations],
-            "04": [observations]}.get(key, [])
-
-
-_HASH_CACHE = None
-
-
-def content_hash(path: Path | str) -> str:
-    """sha256 of a file's bytes through the build's one hash cache (:class:`params.HashCache`:
-    a file rewritten in any way -- even with its size and modification time restored -- is
-    hashed again)."""
-    global _HASH_CACHE
-    from .params import HashCache
-
-    if _HASH_CACHE is None:
-        _HASH_CACHE = HashCache()
-    digest = _HASH_CACHE.sha256(path)
-    _HASH_CACHE.save()
-    return digest
-
-
-def _file_stamp(files: list[Path]) -> str:
-    """Path and content hash of each file (a missing file stamps as missing)."""
-    return _hash(*[(str(p), content_hash(p) if p.exists() else None) for p in files])
-
-
-_PARAM_LINE = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=")
-
-
-def declared_parameters(nb_path: Path) -> list[str]:
-    """The names a notebook declares in its ``parameters`` cell, read from its ``.py`` copy
-    (``name: type = value  # comment`` per line; no Jupyter import needed)."""
-    text = nb_path.with_suffix(".py").read_text(encoding="utf-8")
-    cell = re.search(r'^# %% tags=\["parameters"\]\n(.*?)(?=^# %%|\Z)', text, re.M | re.S)
-    if cell is None:
-        return []
-    return [m.group(1) for line in cell.group(1).splitlines() if (m := _PARAM_LINE.match(line))]
-
-
-def notebook_params(nb_path: Path, params: dict) -> dict:
-    """The subset of ``params`` a notebook declares in its ``parameters`` cell."""
-    declared = declared_parameters(nb_path)
-    return {k: v for k, v in params.items() if k in declared}
-
-
-def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
-    """Fingerprint of every notebook for these parameters (see module docs); ``declared`` maps
-    each notebook's name to its parameters (:func:`notebook_params`). The key ``export`` holds
-    the fingerprint of the export (every notebook's, plus the template)."""
-    lib, env = _library_hash(), _environment_hash()
-    out: dict[str, str] = {}
-    by_key: dict[str, str] = {}
-    for nb in notebooks():
-        key = nb.name[:2]
-        out[nb.name] = by_key[key] = _hash(
-            nb.with_suffix(".py").read_bytes(), json.dumps(declared[nb.name], sort_keys=True),
-            lib, env, _file_stamp(_input_files(key, params)),
-            *[by_key[k] for k in READS_FROM.get(key, []) if k in by_key])
-    out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in notebooks()])
-    return out
-
-
-def sync_pairs() -> list[str]:
-    """Bring each notebook's ``.ipynb`` in line with its ``.py`` copy (the source), by content.
-
-    The bytes of both files at the last sync are kept in ``build/pairs.json``. When only the
-    ``.py`` changed, the ``.ipynb`` is rewritten from it (cell ids and outputs kept where cells
-    match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
-    rewritten; when both changed and their cells differ, the build stops: a person must choose.
-    With no record yet (a fresh checkout), the ``.py`` wins.
-    Returns a line per file rewritten.
-    """
-    record_file = paths.BUILD_DIR / "pairs.json"
-    try:
-        record = json.loads(record_file.read_text())
-    except (OSError, ValueError):
-        record = {}
-    done, changed = [], False
-    for ipynb in notebooks():
-        py = ipynb.with_suffix(".py")
-        now = {"py": _hash(py.read_bytes()),
-               "ipynb": _hash(ipynb.read_bytes()) if ipynb.exists() else None}
-        last = record.get(ipynb.stem)
-        if now == last:
-            continue
-        import jupytext
-        from jupytext.cli import jupytext as jupytext_cli
-
-        def cells(nb):
-            return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", [])))
-                    for c in nb.cells]
-
-        same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
-        rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
-        if not same:
-            # no record yet (first build in this checkout): the .py, the reviewed copy, wins
-            py_changed = last is None or now["py"] != last["py"]
-            nb_changed = last is not None and now["ipynb"] != last["ipynb"]
-            if not ipynb.exists() or (py_changed and not nb_changed):
-                jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(py)])
-                done.append(f"synced {rel}.ipynb from its .py copy")
-            elif nb_changed and not py_changed:
-                jupytext_cli(["--quiet", "--to", "py:percent", str(ipynb)])
-                done.append(f"synced {rel}.py from its .ipynb")
-            else:
-                raise InputError(f"{rel}.py", f"{rel}.py and {rel}.ipynb were both edited and "
-                                 "differ: keep one, e.g. `jupytext --to ipynb --update "
-                                 f"{rel}.py` to keep the .py (the reviewed copy)")
-        record[ipynb.stem] = {"py": _hash(py.read_bytes()), "ipynb": _hash(ipynb.read_bytes())}
-        changed = True
-    if changed:
-        paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(record_file, json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return done
 
 
 # --------------------------------------------------------------------------- running
@@ -382,7 +227,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     with build_lock():
         # the kernel starts first when notebooks are stale by their .py copies (the source), so
         # it starts up while the pairs are synced and the driver imports what it needs
-        all_nbs, declared, prints, manifest, stale = _plan(params, only)
+        all_nbs, declared, prints, manifest, stale = plan(params, only)
         km = start_kernel(stage_path(), imported_modules(stale)) if stale else None
         stage = None
         try:
@@ -390,7 +235,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             for line in synced:
                 print(line, file=sys.stderr)
             if synced:  # a .py copy rewritten from its .ipynb: plan again
-                all_nbs, declared, prints, manifest, stale = _plan(params, only)
+                all_nbs, declared, prints, manifest, stale = plan(params, only)
             if not stale and km is not None:
                 stop_kernel(km)
                 km = None
@@ -423,22 +268,6 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             raise
     return (f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} ({len(stale)} notebook(s) "
             f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
-
-
-def _plan(params: dict, only=None):
-    """The notebooks, their parameters and fingerprints, the last build's manifest, and the
-    notebooks to run: those whose fingerprint changed or whose output is missing (``only``:
-    exactly those named)."""
-    all_nbs = notebooks()
-    declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
-    prints = fingerprints(params, declared)
-    manifest = _read_manifest()
-    stale = [nb for nb in all_nbs
-             if manifest.get(nb.name) != prints[nb.name]
-             or not (paths.EXECUTED_DIR / nb.name).exists()]
-    if only:
-        stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
-    return all_nbs, declared, prints, manifest, stale
 
 
 def _warm_imports() -> None:
@@ -475,10 +304,3 @@ def record_changes(params: dict) -> str:
     write_csv_atomic(changes if changes is not None else pd.DataFrame(columns=COLUMNS),
                      paths.CHANGES_CSV)
     return summary(changes)
-
-
-def _read_manifest() -> dict:
-    try:
-        return json.loads(paths.MANIFEST_JSON.read_text())
-    except (OSError, ValueError):
-        return {}

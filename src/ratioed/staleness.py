@@ -1,0 +1,196 @@
+"""What a build must re-run: each notebook's *fingerprint*, and the notebook pairs brought in line.
+
+A notebook's fingerprint hashes its ``.py`` copy (the source), the parameters it declares, the
+library's code, the locked environment, the content of the files it reads (sources; claims;
+observations) and the fingerprints of the notebooks whose outputs it reads (:data:`READS_FROM`).
+A notebook whose fingerprint matches the one in the last successful build's manifest is not run
+again (:func:`plan`). Nothing here imports Jupyter unless a pair must be synced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from . import paths
+from .errors import InputError
+from .files import write_text_atomic
+
+NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
+# which notebooks read another's outputs (by file-name prefix); the rest of the order is free
+READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
+
+
+def notebooks() -> list[Path]:
+    """The numbered notebooks (``.ipynb``), in run order; each has a ``.py`` copy, the source."""
+    return sorted(p.with_suffix(".ipynb") for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB))
+
+
+def _hash(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def _library_hash() -> str:
+    """Hash of the library's Python code (the report template only affects the export)."""
+    return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parent.rglob("*.py"))])
+
+
+def _export_hash() -> str:
+    """Hash of what the export reads besides the notebooks: the template."""
+    return _hash(*[f.read_bytes() for f in sorted(TEMPLATE_DIR.rglob("*")) if f.is_file()])
+
+
+def _environment_hash() -> str:
+    """Hash of the locked environment (a dependency change re-runs every notebook)."""
+    lock = getattr(paths, "LOCK_FILE", None)
+    return content_hash(lock) if lock is not None and Path(lock).exists() else "no lock file"
+
+
+def _input_files(key: str, params: dict) -> list[Path]:
+    """The input files a notebook reads itself (besides other notebooks' outputs)."""
+    observations = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
+    return {"01": [Path(s) for s in params["sources"]],
+            "03": [paths.CLAIMS_YAML, paths.CLAIMS_GENERIC_YAML, observations],
+            "04": [observations]}.get(key, [])
+
+
+_HASH_CACHE = None
+
+
+def content_hash(path: Path | str) -> str:
+    """sha256 of a file's bytes through the build's one hash cache (:class:`params.HashCache`:
+    a file rewritten in any way -- even with its size and modification time restored -- is
+    hashed again)."""
+    global _HASH_CACHE
+    from .params import HashCache
+
+    if _HASH_CACHE is None:
+        _HASH_CACHE = HashCache()
+    digest = _HASH_CACHE.sha256(path)
+    _HASH_CACHE.save()
+    return digest
+
+
+def _file_stamp(files: list[Path]) -> str:
+    """Path and content hash of each file (a missing file stamps as missing)."""
+    return _hash(*[(str(p), content_hash(p) if p.exists() else None) for p in files])
+
+
+_PARAM_LINE = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=")
+
+
+def declared_parameters(nb_path: Path) -> list[str]:
+    """The names a notebook declares in its ``parameters`` cell, read from its ``.py`` copy
+    (``name: type = value  # comment`` per line; no Jupyter import needed)."""
+    text = nb_path.with_suffix(".py").read_text(encoding="utf-8")
+    cell = re.search(r'^# %% tags=\["parameters"\]\n(.*?)(?=^# %%|\Z)', text, re.M | re.S)
+    if cell is None:
+        return []
+    return [m.group(1) for line in cell.group(1).splitlines() if (m := _PARAM_LINE.match(line))]
+
+
+def notebook_params(nb_path: Path, params: dict) -> dict:
+    """The subset of ``params`` a notebook declares in its ``parameters`` cell."""
+    declared = declared_parameters(nb_path)
+    return {k: v for k, v in params.items() if k in declared}
+
+
+def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
+    """Fingerprint of every notebook for these parameters (see module docs); ``declared`` maps
+    each notebook's name to its parameters (:func:`notebook_params`). The key ``export`` holds
+    the fingerprint of the export (every notebook's, plus the template)."""
+    lib, env = _library_hash(), _environment_hash()
+    out: dict[str, str] = {}
+    by_key: dict[str, str] = {}
+    for nb in notebooks():
+        key = nb.name[:2]
+        out[nb.name] = by_key[key] = _hash(
+            nb.with_suffix(".py").read_bytes(), json.dumps(declared[nb.name], sort_keys=True),
+            lib, env, _file_stamp(_input_files(key, params)),
+            *[by_key[k] for k in READS_FROM.get(key, []) if k in by_key])
+    out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in notebooks()])
+    return out
+
+
+def sync_pairs() -> list[str]:
+    """Bring each notebook's ``.ipynb`` in line with its ``.py`` copy (the source), by content.
+
+    The bytes of both files at the last sync are kept in ``build/pairs.json``. When only the
+    ``.py`` changed, the ``.ipynb`` is rewritten from it (cell ids and outputs kept where cells
+    match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
+    rewritten; when both changed and their cells differ, the build stops: a person must choose.
+    With no record yet (a fresh checkout), the ``.py`` wins.
+    Returns a line per file rewritten.
+    """
+    record_file = paths.BUILD_DIR / "pairs.json"
+    try:
+        record = json.loads(record_file.read_text())
+    except (OSError, ValueError):
+        record = {}
+    done, changed = [], False
+    for ipynb in notebooks():
+        py = ipynb.with_suffix(".py")
+        now = {"py": _hash(py.read_bytes()),
+               "ipynb": _hash(ipynb.read_bytes()) if ipynb.exists() else None}
+        last = record.get(ipynb.stem)
+        if now == last:
+            continue
+        import jupytext
+        from jupytext.cli import jupytext as jupytext_cli
+
+        def cells(nb):
+            return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", [])))
+                    for c in nb.cells]
+
+        same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
+        rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
+        if not same:
+            # no record yet (first build in this checkout): the .py, the reviewed copy, wins
+            py_changed = last is None or now["py"] != last["py"]
+            nb_changed = last is not None and now["ipynb"] != last["ipynb"]
+            if not ipynb.exists() or (py_changed and not nb_changed):
+                jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(py)])
+                done.append(f"synced {rel}.ipynb from its .py copy")
+            elif nb_changed and not py_changed:
+                jupytext_cli(["--quiet", "--to", "py:percent", str(ipynb)])
+                done.append(f"synced {rel}.py from its .ipynb")
+            else:
+                raise InputError(f"{rel}.py", f"{rel}.py and {rel}.ipynb were both edited and "
+                                 "differ: keep one, e.g. `jupytext --to ipynb --update "
+                                 f"{rel}.py` to keep the .py (the reviewed copy)")
+        record[ipynb.stem] = {"py": _hash(py.read_bytes()), "ipynb": _hash(ipynb.read_bytes())}
+        changed = True
+    if changed:
+        paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(record_file, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return done
+
+
+def plan(params: dict, only=None):
+    """The notebooks, their parameters and fingerprints, the last build's manifest, and the
+    notebooks to run: those whose fingerprint changed or whose output is missing (``only``:
+    exactly those named)."""
+    all_nbs = notebooks()
+    declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
+    prints = fingerprints(params, declared)
+    manifest = read_manifest()
+    stale = [nb for nb in all_nbs
+             if manifest.get(nb.name) != prints[nb.name]
+             or not (paths.EXECUTED_DIR / nb.name).exists()]
+    if only:
+        stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
+    return all_nbs, declared, prints, manifest, stale
+
+
+def read_manifest() -> dict:
+    try:
+        return json.loads(paths.MANIFEST_JSON.read_text())
+    except (OSError, ValueError):
+        return {}
