@@ -272,13 +272,14 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
 
 def _warm_imports() -> None:
     """Import what the driver needs after the notebooks (papermill to run them; pandas and
-    nbconvert to compare and export) while the kernel is still starting up and importing,
+    nbconvert to compare and export; the export's templates compiled) while the kernel is still starting up and importing,
     rather than after the notebooks ran, when nothing else happens."""
-    import nbconvert.exporters.html  # noqa: F401
     import pandas  # noqa: F401
     import papermill  # noqa: F401
 
     from . import changes, export  # noqa: F401
+
+    export.warm()  # nbconvert, and the page's templates compiled
 
 
 def export_page(executed: list[Path], params: dict) -> None:
