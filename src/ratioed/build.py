@@ -11,7 +11,8 @@ How a build works (``make report`` calls :func:`build_report`):
 3. Stale notebooks run in order in **one** Jupyter kernel (start-up and imports paid once); the
    kernel's namespace is reset before each notebook so none can lean on another's variables.
    The kernel starts first, importing what those notebooks import, while the driver syncs the
-   notebook pairs and imports what it needs itself.
+   notebook pairs and imports papermill; while the kernel runs them, a thread of the driver
+   imports what the comparison and the export need.
 4. All executed notebooks are exported in one nbconvert call, without code or prompts, through
    an offline template, to ``reports/index.html`` -- written atomically, only after every
    notebook succeeded. A failing cell stops the build with one line naming notebook, cell and
@@ -162,10 +163,12 @@ def stop_kernel(km) -> None:
     shutil.rmtree(_kernel_dir(), ignore_errors=True)
 
 
-def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bool = True) -> None:
+def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bool = True,
+                  on_cell_execute=None) -> None:
     """Execute ``stale`` notebooks in order in the kernel ``km``, each with its parameters from
     ``declared``; raise BuildError on the first failure (:class:`NotebookInputError` when the
-    notebook refused its input), or on a cell that runs longer than :data:`CELL_TIMEOUT`."""
+    notebook refused its input), or on a cell that runs longer than :data:`CELL_TIMEOUT`.
+    ``on_cell_execute(cell=, cell_index=)`` is called once a cell is sent to the kernel."""
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError
 
@@ -179,6 +182,7 @@ def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bo
                                 parameters=declared[nb_path.name],
                                 kernel_name=KERNEL_NAME, progress_bar=progress,
                                 cwd=str(paths.NOTEBOOKS_DIR), km=km,
+                                on_cell_execute=on_cell_execute,
                                 execution_timeout=CELL_TIMEOUT, start_timeout=KERNEL_TIMEOUT)
         except pm.PapermillExecutionError as err:
             evalue = (err.evalue or "").splitlines()[0] if err.evalue else ""
@@ -229,7 +233,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
         # it starts up while the pairs are synced and the driver imports what it needs
         all_nbs, declared, prints, manifest, stale = plan(params, only)
         km = start_kernel(stage_path(), imported_modules(stale)) if stale else None
-        stage = None
+        stage, warm = None, _Warmer()
         try:
             synced = sync_pairs()
             for line in synced:
@@ -247,12 +251,13 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             stage = new_stage(seed=len(stale) < len(all_nbs))  # all re-run: nothing carried over
             use_outputs(stage)
             if stale:
-                _warm_imports()
                 for nb in stale:
                     manifest.pop(nb.name, None)
-                run_notebooks(stale, declared, km, progress=progress)
+                run_notebooks(stale, declared, km, progress=progress,
+                              on_cell_execute=lambda cell, **_: warm.start_once(cell))
                 stop_kernel(km)
                 km = None
+                warm.join()
             changed = record_changes(params)
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])
             write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
@@ -260,6 +265,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             use_outputs(None)
             publish(stage)
         except BaseException:
+            warm.join()
             if km is not None:
                 stop_kernel(km)
             use_outputs(None)
@@ -270,16 +276,36 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
 
 
-def _warm_imports() -> None:
-    """Import what the driver needs after the notebooks (papermill to run them; pandas and
-    nbconvert to compare and export; the export's templates compiled) while the kernel is still starting up and importing,
-    rather than after the notebooks ran, when nothing else happens."""
-    import pandas  # noqa: F401
-    import papermill  # noqa: F401
+class _Warmer:
+    """Imports what the driver needs after the notebooks -- pandas to compare the outputs,
+    nbconvert and the page's compiled templates to export them (a second of CPU) -- in a
+    thread started when the kernel is given its first code cell, by when papermill has made
+    its own imports and the main thread only waits on the kernel. Any failure here is left to
+    the comparison and the export to meet again, in the main thread."""
 
-    from . import changes, export  # noqa: F401
+    def __init__(self):
+        import threading
 
-    export.warm()  # nbconvert, and the page's templates compiled
+        self._thread = threading.Thread(target=self._run, name="ratioed-warm", daemon=True)
+
+    def start_once(self, cell) -> None:
+        if cell.get("cell_type") == "code" and self._thread.ident is None:
+            self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    @staticmethod
+    def _run() -> None:
+        try:
+            import pandas  # noqa: F401
+
+            from . import changes, export  # noqa: F401
+
+            export.warm()
+        except Exception:  # noqa: BLE001 -- the export imports again and reports it
+            pass
 
 
 def export_page(executed: list[Path], params: dict) -> None:
