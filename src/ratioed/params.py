@@ -47,7 +47,6 @@ from .param_checks import (
     as_zone,
 )
 from .snapshots import (
-    HashCache,  # noqa: F401 - build.py imports it from here
     default_snapshot,
     display_path,
     is_url,

@@ -65,11 +65,11 @@ _HASH_CACHE = None
 
 
 def content_hash(path: Path | str) -> str:
-    """sha256 of a file's bytes through the build's one hash cache (:class:`params.HashCache`:
+    """sha256 of a file's bytes through the build's one hash cache (:class:`snapshots.HashCache`:
     a file rewritten in any way -- even with its size and modification time restored -- is
     hashed again)."""
     global _HASH_CACHE
-    from .params import HashCache
+    from .snapshots import HashCache
 
     if _HASH_CACHE is None:
         _HASH_CACHE = HashCache()
