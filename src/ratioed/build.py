@@ -123,11 +123,16 @@ def _preload(modules: list[str]) -> str:
     that is not a module is skipped; a real import error shows in the notebook's own cell),
     leaving no name behind. Imports cost a second of the figures notebook alone; this way they
     are paid while the driver syncs the pairs and imports papermill, not after."""
-    return ("import importlib as _ratioed_il\n"
+    code = ("import importlib as _ratioed_il\n"
             f"for _ratioed_m in {modules!r}:\n"
             "    try:\n        _ratioed_il.import_module(_ratioed_m)\n"
             "    except Exception:\n        pass\n"
-            "del _ratioed_il, _ratioed_m\n")
+            "del _ratioed_il, _ratioed_m\n"
+            # what the imports made lives as long as the kernel: out of the collector's reach,
+            # so each notebook's `%reset -f` (a full collection) skips it (0.17 s -> 0.015 s)
+            "import gc as _ratioed_gc\n_ratioed_gc.collect()\n_ratioed_gc.freeze()\n"
+            "del _ratioed_gc\n")
+    return code
 
 
 def _kernel_dir() -> Path:
