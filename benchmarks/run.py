@@ -40,14 +40,16 @@ def median_time(fn, runs: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def child(code: str) -> dict:
-    """Run ``code`` in a fresh Python; it must print one JSON object. Adds peak RSS (MB)."""
+def child(code: str, env: dict | None = None) -> dict:
+    """Run ``code`` in a fresh Python (with ``env``, default this one's); it must set ``out``, a
+    JSON object. Adds peak RSS (MB)."""
     # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report the parent's peak
     wrapped = ("import json, sys, time\n" + code +
                "\nout['peak_mb'] = next(int(l.split()[1]) for l in open('/proc/self/status') "
                "if l.startswith('VmHWM')) / 1024\n"
                "print(json.dumps(out))\n")
-    res = subprocess.run([PY, "-c", wrapped], capture_output=True, text=True, cwd=HERE)
+    res = subprocess.run([PY, "-c", wrapped], capture_output=True, text=True, cwd=HERE,
+                         env=env)
     if res.returncode != 0:
         raise RuntimeError(res.stderr[-3000:])
     return json.loads(res.stdout.strip().splitlines()[-1])

@@ -24,17 +24,15 @@ Measures, on the seeded made-up archives of benchmarks/synth.py (EVERYTHING IN T
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import PY, child, dataset  # noqa: E402  (the benchmarks' own helpers)
+from run import child, dataset  # noqa: E402  (the benchmarks' own helpers)
 
 
 def bench_load() -> None:
@@ -114,17 +112,13 @@ out['sha256'] = h.hexdigest()[:12]
 
 def bench_ab(sources: list[str], runs: int, data: str | None) -> None:
     """CPU time of clean_content, versions interleaved (one fresh process per run)."""
-    path = data or str(dataset(1_000_000, ("parquet",))["parquet"])
+    path = str(Path(data).resolve()) if data else str(dataset(1_000_000, ("parquet",))["parquet"])
     cpu: dict[str, list[float]] = {s: [] for s in sources}
     digest: dict[str, str] = {}
     for r in range(runs):
         for src in sources:
             env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
-            code = "import json, time\n" + AB_RUN.format(path=path) + "\nprint(json.dumps(out))"
-            res = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env)
-            if res.returncode != 0:
-                raise RuntimeError(res.stderr[-3000:])
-            out = json.loads(res.stdout.strip().splitlines()[-1])
+            out = child(AB_RUN.format(path=path), env=env)
             cpu[src].append(out["cpu_s"])
             digest[src] = out["sha256"]
             print(f"run {r + 1} {src}: CPU {out['cpu_s']:.3f} s (wall {out['wall_s']:.3f} s)",

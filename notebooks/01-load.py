@@ -50,7 +50,8 @@ from ratioed.rules import (
 # %%
 sources = default_sources(sources)  # empty: the default parameter set's input
 archive = load_archive(sources)
-print(f"Read {len(archive.captures)} source(s), {sum(c.rows for c in archive.captures):,} rows: "
+rows_read = sum(c.rows for c in archive.captures)
+print(f"Read {len(archive.captures)} source(s), {rows_read:,} rows: "
       f"{len(archive.posts):,} posts after merging captures")
 display(show_table(archive.captures_table[["label", "layout", "captured_at", "rows",
                                            "duplicate_ids", "zoneless_times", "first_post",
@@ -67,7 +68,7 @@ display(show_table(archive.captures_table[["label", "layout", "captured_at", "ro
 # %%
 id_time = archive.id_time_mismatches()
 print(f"Times without a zone (read as UTC): {archive.zoneless_times:,} of "
-      f"{sum(c.rows for c in archive.captures):,} rows. Posts whose created_at is more than a "
+      f"{rows_read:,} rows. Posts whose created_at is more than a "
       f"minute from the time in their id: {len(id_time):,} of {len(archive.posts):,}.")
 if len(id_time):
     display(show_table(id_time.head(10)))
@@ -150,7 +151,7 @@ record_numbers("load", {
     "outside_window": len(outside), "posts_analysed": len(posts),
     "captures": len(archive.captures), "zoneless_times": archive.zoneless_times,
     "id_time_mismatches": len(id_time),
-    "counts_fell": len(archive.counts_fell()),  # latest capture lower than an earlier one
+    "counts_fell": len(fell),  # latest capture lower than an earlier one
     "first_post": posts["created_at"].min(), "last_post": posts["created_at"].max(),
 })
 print(f"Saved {len(posts):,} posts and {len(history):,} capture rows; "

@@ -58,9 +58,10 @@ from ratioed.record import record_numbers
 
 ratios = read_parquet(paths.RATIOS_PARQUET)
 all_posts = read_parquet(paths.PROCESSED_DIR / "all_posts.parquet")
-sources = json.loads(paths.PROVENANCE_JSON.read_text())["sources"]
+provenance_record = json.loads(paths.PROVENANCE_JSON.read_text())
+sources = provenance_record["sources"]
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
-analysed = json.loads(paths.PROVENANCE_JSON.read_text())["parameters"].get("account") or account
+analysed = provenance_record["parameters"].get("account") or account
 ledger = claims_file(analysed)
 claims = read_claims(ledger)
 print(f"Account @{analysed or 'realDonaldTrump'}: the ledger is {ledger.name} ("

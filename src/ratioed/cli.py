@@ -8,15 +8,16 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
+from .snapshots import is_url
 
 
 def _local_sources(sources: list[str]) -> list[str]:
     """Sources as local paths: URLs are downloaded first (a dated snapshot in data/raw/)."""
-    if not any(s.startswith(("http://", "https://")) for s in sources):
+    if not any(is_url(s) for s in sources):
         return sources
     from .download import download
 
-    return [str(download(s)) if s.startswith(("http://", "https://")) else s for s in sources]
+    return [str(download(s)) if is_url(s) else s for s in sources]
 
 
 def _check_out(out: str, sources: list[str]) -> Path:
@@ -90,7 +91,7 @@ def _cmd_download(args) -> int:
         chosen = load_params(args.params or params_file, overrides, check_files=False)
         # a set pins a download only when it analyses downloads (no local sources); the default
         # set pins its committed file, which no download can be
-        local = [s for s in chosen["sources"] if not s.startswith(("http://", "https://"))]
+        local = [s for s in chosen["sources"] if not is_url(s)]
         pin = chosen["snapshot_sha256"] if not local or "snapshot_sha256" in overrides else None
     path = download(args.url, known_hash=pin)
     print(path)

@@ -110,25 +110,23 @@ def choose_account(parts: list[str], fs=None, account: str | None = None) -> str
     return chosen["account"].iloc[0] if len(chosen) else None
 
 
-def flag_statuses(path, definition: str = STORY_DEFINITION, account: str | None = None,
-                  replies: str = "include") -> Flagged:
+def flag_statuses(path, definition: str = STORY_DEFINITION, account: str | None = None) -> Flagged:
     """The pandas engine on JSON/CSV files (the platform's API dumps, several pages as
     captures): loaded and validated by :func:`ratioed.load.load_archive`, one account selected
-    (:func:`ratioed.load.select_account`), boosts (and, with ``replies="exclude"``, replies to
-    others) left out as the report leaves them out (:func:`ratioed.rules.split_analysable`)."""
+    (:func:`ratioed.load.select_account`), boosts left out as the report leaves them out
+    (:func:`ratioed.rules.split_analysable`; replies to others are kept, the report's default)."""
     from .load import load_archive, select_account
     from .rules import split_analysable
 
     files = [str(p) for p in (path if isinstance(path, list | tuple) else [path])]
     archive = load_archive(files)
     posts, _ = select_account(archive.posts, account, ", ".join(files))
-    kept, excluded = split_analysable(posts, replies)
+    kept, excluded = split_analysable(posts)
     part = flag_part(kept[["id", "created_at", *COUNTS]].reset_index(drop=True))
     totals = {d: int(part[f"ratioed_{d}"].sum()) for d in RULES}
     who = posts["account"].iloc[0] if len(posts) else account
     notes = [f"account @{who}: {len(posts):,} posts; left out {len(excluded):,} "
-             f"(boosts of other accounts' posts, re-truths with all counts 0"
-             + (", replies to others" if replies == "exclude" else "") + ")"]
+             f"(boosts of other accounts' posts, re-truths with all counts 0)"]
     return Flagged(frame=_finish(part.loc[part[f"ratioed_{definition}"], OUTPUT_COLUMNS]),
                    totals=totals, posts=len(part), parts=len(files), engine="pandas",
                    definition=definition, notes=notes)

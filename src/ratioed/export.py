@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 
 from . import __version__, labels, paths
-from .files import write_text_atomic
+from .files import restore_formulas, write_text_atomic
 from .record import git_commit
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
@@ -193,10 +193,10 @@ def report_files() -> list[dict]:
     return files
 
 
-def provenance_rows(params: dict) -> dict:
-    """Sources, parameters, data quality and software, in words, for the ``<details>`` block."""
+def provenance_rows(params: dict, numbers: dict) -> dict:
+    """Sources, parameters, data quality and software, in words, for the ``<details>`` block.
+    ``numbers``: ``numbers.json``, as the export has read it."""
     prov = _read_json(paths.PROVENANCE_JSON)
-    numbers = _read_json(paths.NUMBERS_JSON)
     sources = [{
         "source": shown_path(s.get("source")), "sha256": s.get("sha256", ""),
         "rows": s.get("rows"), "first_post": labels.moment(s.get("first_post")),
@@ -310,7 +310,7 @@ def changes_section(limit: int = 25) -> dict:
                 "more": False}
     table = pd.read_csv(paths.CHANGES_CSV, dtype=str, keep_default_na=False)
     for col in table.columns:  # undo the CSV's formula guard for display: the page shows text
-        table[col] = table[col].str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+        table[col] = restore_formulas(table[col])
     first = not (paths.PUBLISHED_REPORTS_DIR / "index.html").exists()
     text = summary(None if first and table.empty else table)
     text = text[0].upper() + text[1:] + "."
@@ -327,7 +327,7 @@ def export_report(executed: list[Path], params: dict) -> Path:
     page = {
         "title": title, "lede": lede(numbers), "key_figure": key_figure,
         "claims": claims_rows(), "methods_toc": toc, "files": report_files(),
-        "provenance": provenance_rows(params), "changes": changes_section(),
+        "provenance": provenance_rows(params, numbers), "changes": changes_section(),
     }
     global _WARM
     exporter, _WARM = _WARM or _exporter(), None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,6 +121,12 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     if not risky.any():
         return values
     return values.where(~risky, "'" + values.where(risky, "").astype(str))
+
+
+def restore_formulas(values: pd.Series) -> pd.Series:
+    """Undo :func:`neutralise_formulas` on text read back from one of our CSVs (for display)."""
+    start = "".join(re.escape(c) for c in FORMULA_START)
+    return values.str.replace(f"^'(?=[{start}])", "", regex=True)
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path | str) -> None:

@@ -230,8 +230,10 @@ def read_source(path: Path | str, content: bool = True) -> tuple[pd.DataFrame, C
     return frame, cap
 
 
-def _read(path: Path, content: bool):
-    """(frame, capture, Arrow text of the kept rows or None) for one local file."""
+def _read(path: Path, content: bool, hashed: Path | None = None):
+    """(frame, capture, Arrow text of the kept rows or None) for one local file. ``hashed``:
+    the file whose sha256 the capture records (the user's gzip or UTF-16 file, not its plain
+    copy); default ``path``."""
     try:
         if not path.exists():
             raise InputError(path, "file not found",
@@ -246,7 +248,7 @@ def _read(path: Path, content: bool):
             with tempfile.TemporaryDirectory(prefix="ratioed-") as tmp:
                 plain = layouts.unwrap(path, layout, Path(tmp))
                 try:
-                    frame, cap, text = _read(plain, content)
+                    frame, cap, text = _read(plain, content, hashed=path)
                 except InputError as err:  # name the file the user gave, not the copy
                     how = "as gunzipped" if layout == "gzip" else "read as UTF-16"
                     raise InputError(f"{path} ({how})",
@@ -254,13 +256,13 @@ def _read(path: Path, content: bool):
                                      hint=err.hint) from None
             cap.label, cap.path = path.name, str(path)
             cap.layout += " (gzip)" if layout == "gzip" else " (UTF-16)"
-            cap.sha256, cap.bytes = sha256_file(path), size
+            cap.bytes = size
             if cap.captured_at is None:
                 cap.captured_at = layouts.provenance_time(path)
             return frame, cap, text
         wanted = [*REQUIRED_FIELDS, "account", *(["url", "content", "media"] if content else [])]
         with ThreadPoolExecutor(max_workers=1) as pool:  # hash on the other core while parsing
-            digest = pool.submit(sha256_file, path)
+            digest = pool.submit(sha256_file, hashed or path)
             table, locate, captured_at = layouts.READERS[layout](path, wanted)
             if captured_at is None:
                 captured_at = layouts.provenance_time(path)

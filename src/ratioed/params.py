@@ -246,7 +246,7 @@ def _read_yaml(path: Path, label: str):
         from .files import write_text_atomic
 
         paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(cache_file, json.dumps({"key": key, "value": value}, default=str))
+        write_text_atomic(cache_file, json.dumps({"key": key, "value": value}))
     except (OSError, TypeError, ValueError):
         pass  # a value JSON cannot hold (a YAML date): parse again next time
     return value

@@ -164,8 +164,12 @@ def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
     frames = []
     for p in parts:
         names = set(pq.read_schema(_local(p, fs), filesystem=fs).names)
-        cols = [c for c in ("id", "account", "kind") if c in names]
-        t = pq.read_table(_local(p, fs), columns=cols, filesystem=fs).to_pandas()
+        cols = [c for c in ("account", "kind") if c in names]
+        if cols:
+            t = pq.read_table(_local(p, fs), columns=cols, filesystem=fs).to_pandas()
+        else:  # neither column: the row count from the footer, no data read
+            t = pd.DataFrame(index=pd.RangeIndex(
+                pq.read_metadata(_local(p, fs), filesystem=fs).num_rows))
         frames.append(pd.DataFrame({
             "account": t["account"].fillna(STORY_ACCOUNT) if "account" in t else STORY_ACCOUNT,
             "kind": t["kind"].astype(object) if "kind" in t else "original"}, index=t.index))

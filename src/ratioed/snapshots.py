@@ -15,7 +15,6 @@ then. The parameters themselves are :mod:`ratioed.params`'; nothing here imports
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -182,13 +181,9 @@ def write_stamp(stamp: Path, params: dict, params_path: Path) -> bool:
         raise FileNotFound(display_path(Path(observations)), "OBSERVATIONS")
     record = {
         "parameters": params,
-        "parameter_file": [str(params_path.resolve()), _sha(params_path.read_bytes())],
+        "parameter_file": [str(params_path.resolve()), cache.sha256(params_path)],
         "inputs": {s: (s if is_url(s) else cache.sha256(s)) for s in sources + [observations]},
         "always": time.time_ns() if always else None,
     }
     cache.save()
     return write_text_atomic(stamp, json.dumps(record, indent=1, sort_keys=True) + "\n")
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

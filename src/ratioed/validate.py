@@ -222,9 +222,7 @@ def _ids(arr: pa.Array, path, locate) -> pa.Array:
     would be two posts), at most 2**64 - 1. Floats are refused: they cannot hold 18-digit ids.
     Canonical text ids pass three cheap kernels (:func:`_canonical_key`); anything else takes
     the checks that name the first bad row and say why."""
-    if _canonical_key(arr) is not None:
-        return pc.cast(arr, pa.string())
-    return _checked_ids(arr, path, locate)
+    return pc.cast(_ids_keyed(arr, path, locate)[0], pa.string())
 
 
 def _checked_ids(arr: pa.Array, path, locate) -> pa.Array:
