@@ -55,14 +55,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Set-up, run by every target that needs .venv: exact versions from the lock, hashes checked
-# (pip installs the locked uv, uv syncs the rest and removes anything the lock does not list),
-# then the project itself (editable, no dependencies), the python3 kernel and the git hooks.
+# (pip installs the locked uv, uv syncs the rest and removes anything the lock does not list,
+# compiled to bytecode once: where PYTHONDONTWRITEBYTECODE is set, as in CI and many containers,
+# every kernel would otherwise compile pandas again, 3 s a start), then the project itself (editable, no dependencies), the python3 kernel and the git hooks.
 $(VENV)/.ratioed-installed: $(LOCK) pyproject.toml | $(PY)
 	$(call check_python,$(PY))
 	@echo "ratioed: installing the locked environment into $(VENV) (once; again when $(LOCK) or pyproject.toml change)"
 	@test -x $(VENV)/bin/uv || awk '/^uv==/{p=1;print;next} /^[a-z]/{p=0} p' $(LOCK) \
 	  | $(PY) -m pip install --quiet --require-hashes --no-deps -r /dev/stdin
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) --require-hashes $(LOCK)
+	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(PY) --require-hashes $(LOCK)
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ratioed)" >/dev/null
 	@$(MAKE) --no-print-directory hooks
@@ -110,7 +111,7 @@ $(LAB_INSTALLED): $(LAB_LOCK) pyproject.toml | $(INSTALLED)
 	$(call check_python,$(PYTHON))
 	@echo "ratioed: installing JupyterLab into $(LAB_VENV) (once; again when $(LAB_LOCK) changes)"
 	test -x $(LAB_VENV)/bin/python || $(PYTHON) -m venv $(LAB_VENV)
-	$(VENV)/bin/uv pip sync --quiet --python $(LAB_VENV)/bin/python --require-hashes $(LAB_LOCK)
+	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(LAB_VENV)/bin/python --require-hashes $(LAB_LOCK)
 	$(VENV)/bin/uv pip install --quiet --python $(LAB_VENV)/bin/python --no-deps --no-build-isolation -e .
 	$(LAB_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ratioed)" >/dev/null
 	@touch $@
