@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -31,39 +32,35 @@ from .errors import InputError
 from .staleness import reads_from
 
 KERNEL_NAME = "python3"
-# the environment's settings: (default, whole number?); read when used, checked by `settings`
+# the environment's settings and their defaults, whole numbers (nbclient takes whole seconds);
+# read when used, all checked up front by `settings`
 SETTINGS = {
-    "RATIOED_LANES": (2, True),  # kernels at once, capped at the cores (1: one, in order)
-    "RATIOED_CELL_TIMEOUT": (600.0, False),  # seconds a cell may run
-    "RATIOED_KERNEL_TIMEOUT": (60.0, False),  # seconds a kernel may take to start
+    "RATIOED_LANES": 2,  # kernels at once, capped at the cores (1: one, notebooks in order)
+    "RATIOED_CELL_TIMEOUT": 600,  # seconds a cell may run
+    "RATIOED_KERNEL_TIMEOUT": 60,  # seconds a kernel may take to start
 }
 
 
-def setting(name: str) -> float:
+def setting(name: str) -> int:
     """The environment variable ``name`` of :data:`SETTINGS` (its default when unset or empty),
-    or an :class:`InputError` naming it when it is not a positive number (whole for counts)."""
-    default, whole = SETTINGS[name]
+    or an :class:`InputError` naming it when it is not a whole number of at least 1."""
     raw = os.environ.get(name, "").strip()
     if not raw:
-        return default
-    try:
-        value = int(raw) if whole else float(raw)
-    except ValueError:
-        value = None
-    if value is None or not 0 < value < float("inf"):
-        kind = "a whole number of at least 1" if whole else "a number of seconds above 0"
-        raise InputError(name, f"{raw!r} is not {kind} (unset it for {default:g})")
-    return value
+        return SETTINGS[name]
+    if not (raw.isascii() and raw.isdecimal()) or int(raw) < 1:
+        raise InputError(name, f"{raw!r} is not a whole number of at least 1 (unset it for "
+                               f"{SETTINGS[name]})")
+    return int(raw)
 
 
-def settings() -> dict[str, float]:
+def settings() -> dict[str, int]:
     """Every setting, checked (a build calls this before it takes the lock)."""
     return {name: setting(name) for name in SETTINGS}
 
 
 def max_lanes() -> int:
     """How many kernels a build runs at once: ``RATIOED_LANES``, at most the machine's cores."""
-    return max(1, min(int(setting("RATIOED_LANES")), os.cpu_count() or 1))
+    return max(1, min(setting("RATIOED_LANES"), os.cpu_count() or 1))
 
 
 class BuildError(RuntimeError):
@@ -184,7 +181,12 @@ def start_kernel(stage: Path, preload: list[str] = (), lane: int = 0):
     env.pop("MPLBACKEND", None)  # Agg would stop inline figures from reaching the report
     extra = [f"--IPKernelApp.exec_lines={_preload(list(preload))}"] if preload else []
     km.ratioed_sockets = sockets
-    run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=extra)
+    try:
+        run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=extra)
+    except Exception as err:  # noqa: BLE001 -- any launch failure is one line, and no leftovers
+        shutil.rmtree(sockets, ignore_errors=True)
+        raise BuildError(f"the Jupyter kernel {KERNEL_NAME!r} did not start "
+                         f"({type(err).__name__}: {err})") from None
     return km
 
 
@@ -204,8 +206,9 @@ def kill_kernel(km) -> None:
     """Kill ``km``'s process from any thread; the thread running a notebook in it sees a dead
     kernel and stops (used to abandon a lane when the build fails or is interrupted)."""
     try:
-        km.provisioner.process.kill()
-        km.provisioner.process.wait(10)
+        process = km.provisioner.process
+        os.killpg(process.pid, signal.SIGKILL)  # its own session: the kernel and its children
+        process.wait(10)
     except (AttributeError, OSError, subprocess.TimeoutExpired):  # not started, or gone
         pass
 
@@ -331,11 +334,14 @@ def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km
         except BaseException as err:
             if n == 0:
                 raise
-            if not abandon.is_set():  # not the kill below
-                with lock:
+            if not isinstance(err, BuildError):  # raised in the main thread: one line
+                err = BuildError(f"{current.relative_to(paths.PROJ_ROOT)}: "
+                                 f"{type(err).__name__}: {err}")
+            with lock:
+                if not abandon.is_set():  # not the kill below
                     failed[current] = err
         finally:
-            if kernel is not None:
+            if kernel is not None and n > 0:
                 try:
                     stop_kernel(kernel)
                 except Exception:  # noqa: BLE001 -- a killed kernel; its sockets are removed
@@ -343,22 +349,26 @@ def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km
 
     threads = [threading.Thread(target=run_lane, args=(n, lane), name=f"ratioed-lane-{n}",
                                 daemon=True) for n, lane in enumerate(plan) if n > 0]
-    for t in threads:
-        t.start()
     try:
-        run_lane(0, plan[0])
+        try:
+            for t in threads:
+                t.start()
+            run_lane(0, plan[0])
+        finally:
+            stop_kernel(km)
         for t in threads:
             t.join()
     except BaseException as err:
+        abandon.set()  # first: the other lanes stop at their next step even if we are cut short
         with lock:
-            abandon.set()
             for n, kernel in kernels.items():
                 if n > 0:
                     kill_kernel(kernel)
             if isinstance(err, BuildError):
                 failed[current_of(plan[0], done)] = err
         for t in threads:
-            t.join()
+            if t.ident is not None:
+                t.join()
         if isinstance(err, BuildError):
             raise failed[min(failed, key=lambda nb: nb.name)] from None
         raise
