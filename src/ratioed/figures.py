@@ -205,9 +205,12 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
         r = hl.iloc[0]
         ax.scatter([r["created_local"]], [r["reply_like_ratio"]], s=70, marker="D",
                    color=HIGHLIGHT_COLOR, zorder=3, edgecolor="black", linewidths=0.8)
+        above = r["reply_like_ratio"] >= 1  # the label sits on the far side of replies = likes
         ax.annotate(f"{r['created_local']:%d %b}: {r['reply_like_ratio']:.2f}",
-                    (r["created_local"], r["reply_like_ratio"]), xytext=(8, -4),
-                    textcoords="offset points", fontsize=9, color=HIGHLIGHT_COLOR)
+                    (r["created_local"], r["reply_like_ratio"]), xytext=(8, 5 if above else -5),
+                    textcoords="offset points", va="bottom" if above else "top", fontsize=9,
+                    color=HIGHLIGHT_COLOR, bbox={"boxstyle": "square,pad=0.15", "fc": "white",
+                                                 "ec": "none", "alpha": 0.85})
     ax.set(yscale="log", ylabel="Replies per like (log scale)", xlabel=f"Date ({tz})",
            title="Replies per like, post by post")
     ax.yaxis.set_major_formatter(PLAIN)
