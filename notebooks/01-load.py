@@ -30,7 +30,6 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import load_archive, paths
-from ratioed.figures import show_table
 from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
 from ratioed.load import select_account
 from ratioed.params import default_sources
@@ -42,6 +41,7 @@ from ratioed.rules import (
     in_window,
     split_analysable,
 )
+from ratioed.tables import show_table
 
 # %% [markdown]
 # ## Sources

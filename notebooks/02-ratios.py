@@ -25,10 +25,10 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from ratioed import labels, paths
-from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic, write_parquet_atomic
 from ratioed.ratios import DEFINITIONS, add_ratios, unusualness
 from ratioed.record import record_numbers
+from ratioed.tables import show_table
 
 posts = read_parquet(paths.POSTS_PARQUET)
 span = labels.window(trailing_window)

@@ -50,11 +50,11 @@ from ratioed.claims import (
     read_claims,
 )
 from ratioed.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
-from ratioed.figures import show_table
 from ratioed.files import read_parquet, write_csv_atomic
 from ratioed.observations import read_observations
 from ratioed.ratios import DEFINITIONS
 from ratioed.record import record_numbers
+from ratioed.tables import show_table
 
 ratios = read_parquet(paths.RATIOS_PARQUET)
 all_posts = read_parquet(paths.PROCESSED_DIR / "all_posts.parquet")

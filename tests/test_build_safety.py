@@ -100,6 +100,56 @@ def test_interrupt_at_any_moment_keeps_one_whole_report(week, tmp_path):
         assert not list((project / "build").glob("stage-*")), "a stage was left behind"
 
 
+def _kernels_of(project: Path) -> list[int]:
+    """The kernel processes still running that a build of ``project`` started."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd, env = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmd and f"RATIOED_ROOT={project}\0".encode() in env + b"\0":
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_failure_in_one_lane_stops_the_other_and_is_named(week, tmp_path):
+    """Notebook 03 fails while 04 runs beside it in a second kernel: the build stops, names 03,
+    leaves no kernel running and no socket folder behind, and publishes nothing."""
+    project = scratch_project(tmp_path / "p", ROOT)
+    nb = project / "notebooks/03-claims.py"
+    nb.write_text(nb.read_text() + "\n# %%\nraise RuntimeError('made-up failure in 03')\n")
+    res = build(project, str(week))
+    assert res.returncode == 1, res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert "made-up failure in 03" in last and "03-claims" in last, last
+    assert "running notebooks/04-figures.ipynb" in res.stderr  # it had started beside 03
+    assert not _kernels_of(project), "a kernel outlived the failed build"
+    assert not list((project / "build").glob("kernel-*"))
+    assert not (project / "reports/index.html").exists()
+
+
+def test_interrupt_while_two_kernels_run_kills_both_and_keeps_the_report(week, tmp_path):
+    project = scratch_project(tmp_path / "p", ROOT)
+    assert build(project, str(week)).returncode == 0
+    before = published(project)
+    proc = start(project, str(week), "--set", "definition=either")  # every notebook re-runs
+    seen = ""
+    for line in proc.stderr:  # Ctrl-C once 03 and 04 have both started, in two kernels
+        seen += line
+        if all(f"running notebooks/{n}.ipynb" in seen for n in ("03-claims", "04-figures")):
+            break
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0, seen
+    assert published(project) == before
+    consistent(project)
+    assert not _kernels_of(project), "a kernel outlived the interrupted build"
+    assert not list((project / "build").glob("kernel-*"))
+    assert not list((project / "build").glob("stage-*"))
+
+
 def test_two_builds_at_once_wait_for_each_other(week, tmp_path):
     project = scratch_project(tmp_path / "p", ROOT)
     other = tmp_path / "made_up_other_capture.csv"  # made up: the week with one count changed
@@ -206,7 +256,7 @@ def test_a_build_that_reruns_everything_carries_no_earlier_output(week, tmp_path
     other.write_bytes(week.read_bytes().replace(b"19954", b"19990"))
     res = build(project, str(other))
     assert res.returncode == 0, res.stderr
-    assert re.findall(r"running (notebooks/\S+)", res.stderr) == [
+    assert sorted(re.findall(r"running (notebooks/\S+)\n", res.stderr)) == [
         f"notebooks/{n}.ipynb" for n in ("01-load", "02-ratios", "03-claims", "04-figures")]
     assert not stray.exists()
     assert (project / "reports/.gitkeep").exists() and (project / "data/processed/.gitkeep").exists()

@@ -8,6 +8,7 @@ sample twice, in two isolated scratch copies of the project.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -76,8 +77,8 @@ def test_lede_data_follows_the_numbers():
 # --------------------------------------------------------------------------- built report
 
 
-def _build(project: Path, source: Path) -> str:
-    env = {**os.environ, "RATIOED_ROOT": str(project)}
+def _build(project: Path, source: Path, **env_vars: str) -> str:
+    env = {**os.environ, "RATIOED_ROOT": str(project), **env_vars}
     env.pop("SOURCE_DATE_EPOCH", None)
     res = subprocess.run([sys.executable, "-m", "ratioed", "report", str(source)], cwd=project,
                          env=env, capture_output=True, text=True, timeout=900)
@@ -90,7 +91,9 @@ def two_builds(week, tmp_path_factory):
     source = week
     first = scratch_project(tmp_path_factory.mktemp("first"))
     second = scratch_project(tmp_path_factory.mktemp("second"))
-    return first, _build(first, source), second, _build(second, source)
+    # the first runs its notebooks in two kernels side by side, the second in one, in order
+    return (first, _build(first, source, RATIOED_LANES="2"),
+            second, _build(second, source, RATIOED_LANES="1"))
 
 
 class _Page(HTMLParser):
@@ -117,9 +120,25 @@ class _Page(HTMLParser):
             self.order.append("details")
 
 
+def _ran(project: Path) -> dict[str, tuple[str, str]]:
+    """When each notebook of the last build started and ended (papermill's record)."""
+    out = {}
+    for nb in sorted((project / "build/state/executed").glob("*.ipynb")):
+        meta = json.loads(nb.read_text())["metadata"]["papermill"]
+        out[nb.stem] = (meta["start_time"], meta["end_time"])
+    return out
+
+
 @pytest.mark.slow
 def test_two_clean_builds_give_identical_html(two_builds):
+    """Byte-identical outputs from two clean builds, one running the claims and figures
+    notebooks side by side in two kernels, the other one notebook at a time."""
     first, html1, second, html2 = two_builds
+    side, one = _ran(first), _ran(second)
+    if (os.cpu_count() or 1) >= 2:  # lanes are capped at the machine's cores
+        assert side["04-figures"][0] < side["03-claims"][1], "03 and 04 did not run side by side"
+    assert side["04-figures"][0] >= side["02-ratios"][1], "04 started before 02 had finished"
+    assert one["04-figures"][0] >= one["03-claims"][1], "RATIOED_LANES=1 ran two at once"
     if html1 != html2:  # show where: the first differing stretch, images elided
         one, two = (re.sub(r"base64,[^\"]*", lambda m: f"B64:{hashlib.sha256(m[0].encode()).hexdigest()[:8]}", h)
                     for h in (html1, html2))

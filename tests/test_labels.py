@@ -94,6 +94,28 @@ def test_alt_text_is_written_from_the_data():
         matplotlib.pyplot.close(f.fig)
 
 
+@pytest.mark.parametrize("ratio", [1.07, 1.0, 0.93, 1.4, 0.6])
+def test_figure_2_label_is_not_struck_through_by_the_replies_equal_likes_line(ratio):
+    """The highlighted post's label sits on the far side of the dashed replies = likes line
+    (the story's post, at 1.07, had its label struck through by it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ratioed import figures
+
+    posts = _posts()
+    posts.loc[5, "replies"] = round(posts.loc[5, "likes"] * ratio)
+    posts["reply_like_ratio"] = posts["replies"] / posts["likes"]
+    fig = figures.ratio_over_time(posts, posts.loc[5, "id"], "UTC", "7D").fig
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    label = next(t for t in ax.texts if t.get_text().endswith(f"{posts.loc[5, 'reply_like_ratio']:.2f}"))
+    box = label.get_window_extent()
+    line_y = ax.transData.transform((0, 1))[1]  # replies = likes, in pixels
+    assert not box.y0 <= line_y <= box.y1, (box, line_y)
+    matplotlib.pyplot.close(fig)
+
+
 def test_svg_keeps_text_as_text(tmp_path):
     import matplotlib
 

@@ -8,11 +8,12 @@ How a build works (``make report`` calls :func:`build_report`):
    it declares, the library's code, the content of the files it reads and the fingerprints of
    the notebooks whose outputs it reads. A notebook whose fingerprint matches the last
    successful run is not run again.
-3. Stale notebooks run in order in **one** Jupyter kernel (start-up and imports paid once); the
-   kernel's namespace is reset before each notebook so none can lean on another's variables.
-   The kernel starts first, importing what those notebooks import, while the driver syncs the
-   notebook pairs and imports papermill; while the kernel runs them, a thread of the driver
-   imports what the comparison and the export need.
+3. Stale notebooks run in lanes (:mod:`ratioed.execute`): in order in one Jupyter kernel,
+   except that a notebook that does not read the one before it runs beside it in a second
+   kernel. Each kernel's namespace is reset before each notebook, so none can lean on another's
+   variables. The first kernel starts first, importing what its notebooks import, while the
+   driver syncs the notebook pairs and imports papermill; while the kernels run, a thread of the
+   driver imports what the comparison and the export need.
 4. All executed notebooks are exported in one nbconvert call, without code or prompts, through
    an offline template, to ``reports/index.html`` -- written atomically, only after every
    notebook succeeded. A failing cell stops the build with one line naming notebook, cell and
@@ -22,201 +23,25 @@ How a build works (``make report`` calls :func:`build_report`):
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from . import paths
+from .execute import (
+    BuildError,
+    clear_kernel_dirs,
+    imported_modules,
+    lanes,
+    run_lanes,
+    settings,
+    start_kernel,
+    stop_kernel,
+)
 from .files import write_text_atomic
 from .params import prepare
 from .publish import build_lock, discard, new_stage, publish, stage_path, use_outputs
 from .staleness import plan, sync_pairs
-
-KERNEL_NAME = "python3"
-# per-cell and kernel-start timeouts in seconds (environment variables override them)
-CELL_TIMEOUT = float(os.environ.get("RATIOED_CELL_TIMEOUT", "600"))
-KERNEL_TIMEOUT = float(os.environ.get("RATIOED_KERNEL_TIMEOUT", "60"))
-
-
-class BuildError(RuntimeError):
-    """A notebook failed or produced output the report must not carry."""
-
-
-class NotebookInputError(BuildError):
-    """A notebook refused its input (an :class:`InputError` raised inside it): exit code 2."""
-
-
-# --------------------------------------------------------------------------- running
-
-
-def _prepare(nb_path: Path) -> Path:
-    """A copy of the notebook with a hidden first cell that resets the shared kernel."""
-    import nbformat
-
-    nb = nbformat.read(nb_path, as_version=4)
-    reset = nbformat.v4.new_code_cell("%reset -f", metadata={"tags": ["ratioed-reset"]})
-    reset.id = "ratioed-reset"
-    nb.cells.insert(0, reset)
-    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3",
-                                 "language": "python"}
-    staged = paths.STATE_DIR / "staged" / nb_path.name
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, staged)
-    return staged
-
-
-def _check_executed(nb_path: Path, executed: Path) -> None:
-    """Refuse output the report must not carry: errors, tracebacks, warnings, stderr."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            bad = None
-            if out.output_type == "error":
-                bad = f"{out.ename}: {out.evalue}"
-            elif out.output_type == "stream" and out.name == "stderr":
-                bad = "wrote to stderr: " + out.text.strip().splitlines()[0] if out.text.strip() \
-                    else None
-            if bad:
-                raise BuildError(f"{nb_path.relative_to(paths.PROJ_ROOT)}, cell {i}: {bad}")
-
-
-def _source_cell(executed: Path, index: int) -> str:
-    """Name the failed cell by its number in the source notebook and its first line."""
-    import nbformat
-
-    cells = nbformat.read(executed, as_version=4).cells
-    failed = [i for i, c in enumerate(cells)
-              if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-    index = failed[0] if failed else index
-    added = {"ratioed-reset", "injected-parameters", "papermill-error-cell-tag"}
-    shift = sum(1 for c in cells[:index] if added & set(c.metadata.get("tags", [])))
-    total = sum(1 for c in cells if not added & set(c.metadata.get("tags", [])))
-    first = next((ln for ln in cells[index].source.splitlines() if ln.strip()), "")
-    return f"cell {index - shift + 1} of {total} (`{first.strip()[:60]}`)"
-
-
-_IMPORT_LINE = re.compile(r"^(?:from\s+([\w.]+)\s+import\s+\(?([\w\s,]*)|import\s+([\w.]+))")
-
-
-def imported_modules(nb_paths: list[Path]) -> list[str]:
-    """The modules the notebooks import at the top level of a cell (read from their ``.py``
-    copies; ``from pkg import name`` also names ``pkg.name``, which may be a module)."""
-    found: dict[str, None] = {}
-    for nb in nb_paths:
-        for line in nb.with_suffix(".py").read_text(encoding="utf-8").splitlines():
-            if (m := _IMPORT_LINE.match(line)) is None:
-                continue
-            module = m.group(1) or m.group(3)
-            found[module] = None
-            for name in (m.group(2) or "").replace(",", " ").split():
-                found[f"{module}.{name}"] = None
-    return list(found)
-
-
-def _preload(modules: list[str]) -> str:
-    """Code the kernel runs as it starts (``exec_lines``): import ``modules``, quietly (a name
-    that is not a module is skipped; a real import error shows in the notebook's own cell),
-    leaving no name behind. Imports cost a second of the figures notebook alone; this way they
-    are paid while the driver syncs the pairs and imports papermill, not after."""
-    code = ("import importlib as _ratioed_il\n"
-            f"for _ratioed_m in {modules!r}:\n"
-            "    try:\n        _ratioed_il.import_module(_ratioed_m)\n"
-            "    except Exception:\n        pass\n"
-            "del _ratioed_il, _ratioed_m\n"
-            # what the imports made lives as long as the kernel: out of the collector's reach,
-            # so each notebook's `%reset -f` (a full collection) skips it (0.17 s -> 0.015 s)
-            "import gc as _ratioed_gc\n_ratioed_gc.collect()\n_ratioed_gc.freeze()\n"
-            "del _ratioed_gc\n")
-    return code
-
-
-def _kernel_dir() -> Path:
-    return paths.BUILD_DIR / f"kernel-{os.getpid()}"
-
-
-def start_kernel(stage: Path, preload: list[str] = ()):
-    """Start the one kernel the build uses, with outputs redirected to ``stage``
-    (``RATIOED_STAGE``; the stage itself may not exist yet) and its sockets in a folder of this
-    build's own (two builds never share a socket). ``preload``: modules it imports as it
-    starts (:func:`_preload`); the notebooks' first cell (``%reset -f``) leaves them loaded."""
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_client.utils import run_sync
-
-    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
-    for old in paths.BUILD_DIR.glob("kernel-*"):  # a killed build's (we hold the build lock)
-        shutil.rmtree(old, ignore_errors=True)
-    sockets = _kernel_dir()
-    sockets.mkdir(parents=True)
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets / "ipc"))
-    env = {**os.environ, "PYTHONHASHSEED": "0", "RATIOED_ROOT": str(paths.PROJ_ROOT),
-           "RATIOED_STAGE": str(stage)}
-    env.pop("MPLBACKEND", None)  # Agg would stop inline figures from reaching the report
-    extra = [f"--IPKernelApp.exec_lines={_preload(list(preload))}"] if preload else []
-    run_sync(km.start_kernel)(env=env, cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=extra)
-    return km
-
-
-def stop_kernel(km) -> None:
-    from jupyter_client.utils import run_sync
-
-    run_sync(km.shutdown_kernel)(now=True)
-    shutil.rmtree(_kernel_dir(), ignore_errors=True)
-
-
-def run_notebooks(stale: list[Path], declared: dict[str, dict], km, progress: bool = True,
-                  on_cell_execute=None) -> None:
-    """Execute ``stale`` notebooks in order in the kernel ``km``, each with its parameters from
-    ``declared``; raise BuildError on the first failure (:class:`NotebookInputError` when the
-    notebook refused its input), or on a cell that runs longer than :data:`CELL_TIMEOUT`.
-    ``on_cell_execute(cell=, cell_index=)`` is called once a cell is sent to the kernel."""
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError
-
-    paths.EXECUTED_DIR.mkdir(parents=True, exist_ok=True)
-    for nb_path in stale:
-        executed = paths.EXECUTED_DIR / nb_path.name
-        name = nb_path.relative_to(paths.PROJ_ROOT)
-        print(f"running {name}", file=sys.stderr, flush=True)
-        try:
-            pm.execute_notebook(str(_prepare(nb_path)), str(executed),
-                                parameters=declared[nb_path.name],
-                                kernel_name=KERNEL_NAME, progress_bar=progress,
-                                cwd=str(paths.NOTEBOOKS_DIR), km=km,
-                                on_cell_execute=on_cell_execute,
-                                execution_timeout=CELL_TIMEOUT, start_timeout=KERNEL_TIMEOUT)
-        except pm.PapermillExecutionError as err:
-            evalue = (err.evalue or "").splitlines()[0] if err.evalue else ""
-            if err.ename == "InputError":
-                raise NotebookInputError(f"{name}: {evalue}") from None
-            raise BuildError(f"{name}, {_source_cell(executed, err.cell_index)}: "
-                             f"{err.ename}: {evalue}") from None
-        except CellTimeoutError as err:
-            raise BuildError(f"{name}, {_timed_out_cell(nb_path, err)}: no result after "
-                             f"{CELL_TIMEOUT:g} s (RATIOED_CELL_TIMEOUT)") from None
-        except RuntimeError as err:  # the kernel did not start or died
-            raise BuildError(f"{name}: kernel failed ({err}); kernel start timeout "
-                             f"{KERNEL_TIMEOUT:g} s (RATIOED_KERNEL_TIMEOUT)") from None
-        _check_executed(nb_path, executed)
-
-
-def _timed_out_cell(nb_path: Path, err: Exception) -> str:
-    """Name the cell nbclient timed out on, found by the preview of its source in the error."""
-    import nbformat
-
-    preview = re.search(r"preview of the cell contents:\n-+\n(.*?)\n", str(err))
-    first = preview.group(1).strip() if preview else None
-    cells = nbformat.read(nb_path, as_version=4).cells
-    for i, cell in enumerate(cells):
-        if first and cell.cell_type == "code" and cell.source.strip().startswith(first):
-            last = cell.source.strip().splitlines()[-1].strip()[:60]
-            return f"cell {i + 1} of {len(cells)} (`{last}`)"
-    return "a cell"
-
 
 # --------------------------------------------------------------------------- export
 
@@ -232,12 +57,14 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     """
     t0 = time.perf_counter()
     progress = sys.stderr.isatty() if progress is None else progress
+    settings()  # the environment's settings (RATIOED_LANES, timeouts), checked
     params = prepare(params_file, overrides, sources)  # validated, verified
     with build_lock():
         # the kernel starts first when notebooks are stale by their .py copies (the source), so
         # it starts up while the pairs are synced and the driver imports what it needs
         all_nbs, declared, prints, manifest, stale = plan(params, only)
-        km = start_kernel(stage_path(), imported_modules(stale)) if stale else None
+        clear_kernel_dirs()  # a killed build's sockets (we hold the lock)
+        km = start_kernel(stage_path(), imported_modules(lanes(stale)[0])) if stale else None
         stage, warm = None, _Warmer()
         try:
             synced = sync_pairs()
@@ -252,16 +79,15 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
                     paths.REPORT_HTML.exists():
                 return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
             if stale and km is None:
-                km = start_kernel(stage_path(), imported_modules(stale))
+                km = start_kernel(stage_path(), imported_modules(lanes(stale)[0]))
             stage = new_stage(seed=len(stale) < len(all_nbs))  # all re-run: nothing carried over
             use_outputs(stage)
             if stale:
                 for nb in stale:
                     manifest.pop(nb.name, None)
-                run_notebooks(stale, declared, km, progress=progress,
-                              on_cell_execute=lambda cell, **_: warm.start_once(cell))
-                stop_kernel(km)
-                km = None
+                km, first = None, km  # run_lanes stops it, whatever happens
+                run_lanes(lanes(stale), declared, stage, first, progress=progress,
+                          on_cell_execute=lambda cell, **_: warm.start_once(cell))
                 warm.join()
             changed = record_changes(params)
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])

@@ -109,7 +109,8 @@ def _overrides(pairs: list[str] | None) -> dict[str, str]:
 
 
 def _cmd_report(args) -> int:
-    from .build import BuildError, NotebookInputError, build_report
+    from .build import build_report
+    from .execute import BuildError, NotebookInputError
     from .params import from_make
 
     kept = "the last published report is unchanged"

@@ -205,9 +205,12 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
         r = hl.iloc[0]
         ax.scatter([r["created_local"]], [r["reply_like_ratio"]], s=70, marker="D",
                    color=HIGHLIGHT_COLOR, zorder=3, edgecolor="black", linewidths=0.8)
+        above = r["reply_like_ratio"] >= 1  # the label sits on the far side of replies = likes
         ax.annotate(f"{r['created_local']:%d %b}: {r['reply_like_ratio']:.2f}",
-                    (r["created_local"], r["reply_like_ratio"]), xytext=(8, -4),
-                    textcoords="offset points", fontsize=9, color=HIGHLIGHT_COLOR)
+                    (r["created_local"], r["reply_like_ratio"]), xytext=(8, 5 if above else -5),
+                    textcoords="offset points", va="bottom" if above else "top", fontsize=9,
+                    color=HIGHLIGHT_COLOR, bbox={"boxstyle": "square,pad=0.15", "fc": "white",
+                                                 "ec": "none", "alpha": 0.85})
     ax.set(yscale="log", ylabel="Replies per like (log scale)", xlabel=f"Date ({tz})",
            title="Replies per like, post by post")
     ax.yaxis.set_major_formatter(PLAIN)
@@ -279,49 +282,3 @@ def highlight_captures(readings: pd.DataFrame) -> Figure:
         f"{labels.number(r['retruths'], 0)} re-truths, {labels.number(r['likes'], 0)} likes"
         for _, r in readings.iterrows()) + "."  # per-row: a few readings, in words
     return Figure(fig, readings, alt)
-
-
-def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
-               headings: dict | None = None, digits: dict | None = None, precision: int = 2):
-    """A table for the report: a caption, header cells (``<th scope="col">``) with readable
-    headings (:data:`ratioed.labels.COLUMN_LABELS`, or ``headings``), display rounding (floats
-    to ``precision`` decimals, or ``digits[column]``; thousands separators; blanks for missing
-    values; the CSV keeps full precision), a relative link to ``csv`` when given, and every cell
-    HTML-escaped (post text is untrusted input and must never become markup).
-
-    Wrapped in a focusable, labelled region that scrolls sideways on a narrow screen.
-    """
-    import html
-
-    from IPython.display import HTML
-
-    e = html.escape
-    digits = digits or {}
-
-    def cell(value, col):
-        if isinstance(value, pd.Timestamp):
-            return "" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M %Z}".strip()
-        if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-            return ""
-        return labels.number(value, digits.get(col, precision))
-
-    cols = list(df.columns)
-    numeric = {c for c in cols if pd.api.types.is_numeric_dtype(df[c])
-               and not pd.api.types.is_bool_dtype(df[c])}
-    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>'
-                   f"{e(labels.column(c, headings))}</th>" for c in cols)
-    rows = df.itertuples(index=False)  # per-row: a display table (tens of rows), escaped cell by cell
-    body = "".join("<tr>" + "".join(
-        f'<td{" class=num" if c in numeric else ""}>{e(cell(v, c))}</td>'
-        for c, v in zip(cols, row, strict=True)) + "</tr>" for row in rows)
-    link = ""
-    if csv is not None:
-        import os
-
-        href = os.path.relpath(csv, paths.REPORTS_DIR).replace(os.sep, "/")
-        link = f' <a class="file" href="{e(href)}">{e(href.rsplit("/", 1)[-1])}</a>'
-    cap = f"<caption>{e(caption or '')}{link}</caption>" if (caption or link) else ""
-    label = f' aria-label="{e(caption)}"' if caption else ""
-    return HTML(f'<div class="table-scroll" role="region" tabindex="0"{label}>'
-                f'<table class="ratioed-table">{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table></div>")

@@ -90,9 +90,23 @@ def provenance(archive, params: dict) -> dict:
 
 
 def record_numbers(section: str, numbers: dict) -> dict:
-    """Merge ``numbers`` under ``section`` into ``numbers.json`` (every number the story prints)."""
-    current = json.loads(paths.NUMBERS_JSON.read_text()) if paths.NUMBERS_JSON.exists() else {}
-    current[section] = numbers
-    write_text_atomic(paths.NUMBERS_JSON, json.dumps(current, indent=2, sort_keys=True,
-                                                      default=str) + "\n")
+    """Merge ``numbers`` under ``section`` into ``numbers.json`` (every number the story prints).
+
+    Two notebooks running side by side (a build's two kernels) may both record: the read and
+    the rewrite happen under an exclusive lock on the file's folder, so neither loses the
+    other's section."""
+    import fcntl
+    import os
+
+    paths.NUMBERS_JSON.parent.mkdir(parents=True, exist_ok=True)
+    folder = os.open(paths.NUMBERS_JSON.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        current = json.loads(paths.NUMBERS_JSON.read_text()) if paths.NUMBERS_JSON.exists() \
+            else {}
+        current[section] = numbers
+        write_text_atomic(paths.NUMBERS_JSON, json.dumps(current, indent=2, sort_keys=True,
+                                                          default=str) + "\n")
+    finally:
+        os.close(folder)  # releases the lock
     return current

@@ -19,7 +19,8 @@ from .errors import InputError
 from .files import write_text_atomic
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
-# which notebooks read another's outputs (by file-name prefix); the rest of the order is free
+# which notebooks read another's outputs (by file-name prefix); the rest of the order is free, so
+# a build runs 03 and 04 side by side. A notebook not listed here reads from all before it.
 READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
 
@@ -27,6 +28,13 @@ TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
 def notebooks() -> list[Path]:
     """The numbered notebooks (``.ipynb``), in run order; each has a ``.py`` copy, the source."""
     return sorted(p.with_suffix(".ipynb") for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB))
+
+
+def reads_from(nb: Path, before: list[Path]) -> list[Path]:
+    """The notebooks among ``before`` (those earlier in run order) whose outputs ``nb`` reads,
+    by :data:`READS_FROM`; a notebook not listed there reads from every one of them."""
+    keys = READS_FROM.get(nb.name[:2])
+    return [b for b in before if keys is None or b.name[:2] in keys]
 
 
 def _hash(*parts) -> str:
@@ -108,13 +116,12 @@ def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
     the fingerprint of the export (every notebook's, plus the template)."""
     lib, env = _library_hash(), _environment_hash()
     out: dict[str, str] = {}
-    by_key: dict[str, str] = {}
-    for nb in notebooks():
-        key = nb.name[:2]
-        out[nb.name] = by_key[key] = _hash(
+    order = notebooks()
+    for i, nb in enumerate(order):
+        out[nb.name] = _hash(
             nb.with_suffix(".py").read_bytes(), json.dumps(declared[nb.name], sort_keys=True),
-            lib, env, _file_stamp(_input_files(key, params)),
-            *[by_key[k] for k in READS_FROM.get(key, []) if k in by_key])
+            lib, env, _file_stamp(_input_files(nb.name[:2], params)),
+            *[out[b.name] for b in reads_from(nb, order[:i])])
     out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in notebooks()])
     return out
 

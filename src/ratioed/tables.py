@@ -1,0 +1,57 @@
+"""Tables for the report: a DataFrame as an accessible, escaped HTML table (:func:`show_table`).
+
+Kept apart from :mod:`ratioed.figures` so the notebooks that only show tables (loading, ratios,
+claims) do not import matplotlib and seaborn.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import labels, paths
+
+
+def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
+               headings: dict | None = None, digits: dict | None = None, precision: int = 2):
+    """A table for the report: a caption, header cells (``<th scope="col">``) with readable
+    headings (:data:`ratioed.labels.COLUMN_LABELS`, or ``headings``), display rounding (floats
+    to ``precision`` decimals, or ``digits[column]``; thousands separators; blanks for missing
+    values; the CSV keeps full precision), a relative link to ``csv`` when given, and every cell
+    HTML-escaped (post text is untrusted input and must never become markup).
+
+    Wrapped in a focusable, labelled region that scrolls sideways on a narrow screen.
+    """
+    import html
+
+    from IPython.display import HTML
+
+    e = html.escape
+    digits = digits or {}
+
+    def cell(value, col):
+        if isinstance(value, pd.Timestamp):
+            return "" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M %Z}".strip()
+        if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+            return ""
+        return labels.number(value, digits.get(col, precision))
+
+    cols = list(df.columns)
+    numeric = {c for c in cols if pd.api.types.is_numeric_dtype(df[c])
+               and not pd.api.types.is_bool_dtype(df[c])}
+    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>'
+                   f"{e(labels.column(c, headings))}</th>" for c in cols)
+    rows = df.itertuples(index=False)  # per-row: a display table (tens of rows), escaped cell by cell
+    body = "".join("<tr>" + "".join(
+        f'<td{" class=num" if c in numeric else ""}>{e(cell(v, c))}</td>'
+        for c, v in zip(cols, row, strict=True)) + "</tr>" for row in rows)
+    link = ""
+    if csv is not None:
+        import os
+
+        href = os.path.relpath(csv, paths.REPORTS_DIR).replace(os.sep, "/")
+        link = f' <a class="file" href="{e(href)}">{e(href.rsplit("/", 1)[-1])}</a>'
+    cap = f"<caption>{e(caption or '')}{link}</caption>" if (caption or link) else ""
+    label = f' aria-label="{e(caption)}"' if caption else ""
+    return HTML(f'<div class="table-scroll" role="region" tabindex="0"{label}>'
+                f'<table class="ratioed-table">{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>")
