@@ -9,11 +9,11 @@ second kernel, on the machine's second core, while the claims notebook runs in t
 notebook waits for every notebook it reads from, whichever lane runs it, so the outputs are
 the same as a run in order (the byte-identical build test runs both ways).
 
-The first lane runs in the calling thread (a Ctrl-C lands there); the others in threads, each
-with its own kernel, started once the first kernel is running its first cell (so two kernels do
-not start, and import, on the same cores at once). A failure anywhere stops the other lanes
-at their next notebook; an interrupt kills their kernels. The error reported is the one of the
-first failed notebook in run order.
+Every lane runs in a thread of its own while the calling thread waits (so a Ctrl-C always
+reaches it); each later lane starts its kernel once the first kernel runs its first cell (so two
+kernels do not start, and import, on the same cores at once). A failure stops the other lanes
+at their next notebook; an interrupt kills every kernel at once. The error reported is the one
+of the first failed notebook in run order.
 """
 
 from __future__ import annotations
@@ -286,13 +286,16 @@ def lanes(stale: list[Path], most: int | None = None) -> list[list[Path]]:
 
 def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km,
               progress: bool = True, on_cell_execute=None) -> None:
-    """Run ``plan`` (from :func:`lanes`): the first lane in this thread in the started kernel
-    ``km`` (stopped here, whatever happens), each other lane in a thread and a kernel of its own.
-    ``on_cell_execute(cell=, cell_index=)`` is called as the first lane sends each cell.
+    """Run ``plan`` (from :func:`lanes`), each lane in a thread of its own: the first in the
+    started kernel ``km`` (stopped here, whatever happens), each other in a kernel the thread
+    starts. ``on_cell_execute(cell=, cell_index=)`` is called as the first lane sends each cell.
 
+    This thread only waits, so a Ctrl-C always reaches it as a KeyboardInterrupt: papermill's
+    client, run in this (main) thread, would install its own SIGINT handler, which shuts the
+    kernel down gracefully and let a build interrupted at the wrong moment publish anyway.
+    On any exception here every kernel is killed and the threads joined before it propagates.
     Raises the failure of the first failed notebook in run order (:class:`BuildError`,
-    :class:`NotebookInputError`). On any exception in this thread (a failed notebook of the
-    first lane, a Ctrl-C) the other lanes' kernels are killed and their threads joined first."""
+    :class:`NotebookInputError`)."""
     order = sorted((nb for lane in plan for nb in lane), key=lambda nb: nb.name)
     done = {nb: threading.Event() for nb in order}
     failed: dict[Path, BaseException] = {}
@@ -331,51 +334,38 @@ def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km
                 run_notebook(current, declared[current.name], kernel, progress=progress,
                              on_cell_execute=first_lane_cell if n == 0 else None)
                 done[current].set()
-        except BaseException as err:
-            if n == 0:
-                raise
-            if not isinstance(err, BuildError):  # raised in the main thread: one line
+        except BaseException as err:  # noqa: BLE001 -- raised by the waiting thread
+            if not isinstance(err, BuildError):  # one line at the command line
                 err = BuildError(f"{current.relative_to(paths.PROJ_ROOT)}: "
                                  f"{type(err).__name__}: {err}")
             with lock:
                 if not abandon.is_set():  # not the kill below
                     failed[current] = err
         finally:
-            if kernel is not None and n > 0:
+            if kernel is not None and n > 0:  # the first is the caller's: stopped below
                 try:
                     stop_kernel(kernel)
                 except Exception:  # noqa: BLE001 -- a killed kernel; its sockets are removed
                     pass
 
     threads = [threading.Thread(target=run_lane, args=(n, lane), name=f"ratioed-lane-{n}",
-                                daemon=True) for n, lane in enumerate(plan) if n > 0]
+                                daemon=True) for n, lane in enumerate(plan)]
     try:
         try:
             for t in threads:
                 t.start()
-            run_lane(0, plan[0])
-        finally:
-            stop_kernel(km)
-        for t in threads:
-            t.join()
-    except BaseException as err:
-        abandon.set()  # first: the other lanes stop at their next step even if we are cut short
-        with lock:
-            for n, kernel in kernels.items():
-                if n > 0:
-                    kill_kernel(kernel)
-            if isinstance(err, BuildError):
-                failed[current_of(plan[0], done)] = err
-        for t in threads:
-            if t.ident is not None:
+            for t in threads:
                 t.join()
-        if isinstance(err, BuildError):
-            raise failed[min(failed, key=lambda nb: nb.name)] from None
-        raise
+        except BaseException:
+            abandon.set()  # first: the lanes stop at their next step even if we are cut short
+            with lock:
+                for n in kernels:
+                    kill_kernel(kernels[n])  # a notebook running in it fails within a second
+            for t in threads:
+                if t.ident is not None:
+                    t.join()
+            raise
+    finally:
+        stop_kernel(km)
     if failed:
         raise failed[min(failed, key=lambda nb: nb.name)]
-
-
-def current_of(lane: list[Path], done: dict) -> Path:
-    """The first notebook of ``lane`` not done: the one that was running."""
-    return next((nb for nb in lane if not done[nb].is_set()), lane[-1])
