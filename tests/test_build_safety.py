@@ -34,10 +34,20 @@ def build(project: Path, *args: str, timeout: int = 600) -> subprocess.Completed
                           env=_env(project), capture_output=True, text=True, timeout=timeout)
 
 
-def start(project: Path, *args: str) -> subprocess.Popen:
+def _as_in_a_terminal() -> None:
+    """In the child: SIGINT as a terminal's foreground command has it. A command started in the
+    background by a non-interactive shell (how a CI runner may start the tests) inherits SIGINT
+    ignored, and Python then never raises KeyboardInterrupt: a Ctrl-C test would test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start(project: Path, *args: str, **env: str) -> subprocess.Popen:
+    """A build started as a terminal would start it (see :func:`_as_in_a_terminal`), in its own
+    process group, so a test can send it Ctrl-C (``os.killpg(proc.pid, signal.SIGINT)``)."""
     return subprocess.Popen([sys.executable, "-m", "ratioed", "report", *args], cwd=project,
-                            env=_env(project), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            env={**_env(project), **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_in_a_terminal)
 
 
 def published(project: Path) -> dict[str, str]:
@@ -132,17 +142,12 @@ def test_a_failure_in_one_lane_stops_the_other_and_is_named(week, tmp_path):
 @pytest.mark.parametrize("lanes", ["1", "2"])
 def test_interrupt_while_notebooks_run_stops_the_build_and_keeps_the_report(week, tmp_path, lanes):
     """Ctrl-C while notebook 03 runs (and 04 beside it, with two lanes): the build stops with
-    exit code 130, every kernel is gone and the published set is untouched. Papermill's client
-    would install its own SIGINT handler in the thread running a notebook, which shut the
-    kernel down gracefully and let such a build go on and publish (seen in CI: exit 0)."""
+    exit code 130, every kernel is gone and the published set is untouched."""
     project = scratch_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
     before = published(project)
-    proc = subprocess.Popen([sys.executable, "-m", "ratioed", "report", str(week), "--set",
-                             "definition=either"],  # 02, 03 and 04 re-run
-                            cwd=project, env={**_env(project), "RATIOED_LANES": lanes},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = start(project, str(week), "--set", "definition=either",  # 02, 03 and 04 re-run
+                 RATIOED_LANES=lanes)
     wanted = ("03-claims", "04-figures") if lanes == "2" else ("03-claims",)
     seen = ""
     for line in proc.stderr:  # Ctrl-C once 03 (and 04) have started

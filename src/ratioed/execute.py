@@ -290,10 +290,9 @@ def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km
     started kernel ``km`` (stopped here, whatever happens), each other in a kernel the thread
     starts. ``on_cell_execute(cell=, cell_index=)`` is called as the first lane sends each cell.
 
-    This thread only waits, so a Ctrl-C always reaches it as a KeyboardInterrupt: papermill's
-    client, run in this (main) thread, would install its own SIGINT handler, which shuts the
-    kernel down gracefully and let a build interrupted at the wrong moment publish anyway.
-    On any exception here every kernel is killed and the threads joined before it propagates.
+    This thread only waits, so a Ctrl-C reaches it as a KeyboardInterrupt wherever the lanes
+    are; on any exception here every kernel is killed and the threads joined before it
+    propagates.
     Raises the failure of the first failed notebook in run order (:class:`BuildError`,
     :class:`NotebookInputError`)."""
     order = sorted((nb for lane in plan for nb in lane), key=lambda nb: nb.name)
