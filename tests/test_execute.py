@@ -89,3 +89,47 @@ def test_two_notebooks_recording_numbers_at_once_lose_nothing(tmp_path):
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     numbers = json.loads((tmp_path / "data/processed/numbers.json").read_text())
     assert len(numbers) == 300
+
+
+@pytest.mark.slow
+def test_a_kernel_client_is_ready_without_the_idle_wait_and_works(tmp_path, monkeypatch):
+    """The build's kernels hand out clients whose wait_for_ready skips jupyter_client's 0.2 s of
+    listening for IOPub silence: such a client runs code and reads its output like any other,
+    and a kernel that dies before it answers is reported, not waited on."""
+    from jupyter_client.utils import run_sync
+
+    from ratioed import paths
+
+    monkeypatch.setattr(paths, "BUILD_DIR", tmp_path / "build")
+    km = execute.start_kernel(tmp_path / "stage", [], lane=7)
+    try:
+        kc = km.client()
+        assert type(kc).__name__ == "ReadyKernelClient"
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        msg_id = kc.execute("print(6 * 7)")
+        out = []
+        while True:
+            msg = run_sync(kc.iopub_channel.get_msg)(timeout=30)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        assert "".join(out) == "42\n"
+        kc.stop_channels()
+    finally:
+        execute.stop_kernel(km)
+    assert not list((tmp_path / "build").glob("kernel-*"))
+
+    dead = execute.start_kernel(tmp_path / "stage", [], lane=8)
+    try:
+        execute.kill_kernel(dead)
+        kc = dead.client()
+        kc.start_channels()
+        with pytest.raises(RuntimeError, match="died"):
+            run_sync(kc.wait_for_ready)(timeout=30)
+        kc.stop_channels()
+    finally:
+        execute.stop_kernel(dead)
