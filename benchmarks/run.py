@@ -149,10 +149,11 @@ def bench_report(results: dict) -> None:
     env = {**os.environ, "RATIOED_ROOT": str(project)}
     make = ["make", "-s", "report", f"VENV={Path(sys.prefix)}", f"SOURCE={source}"]
 
-    def run(cmd, **kw):
+    def run(cmd, **kw) -> subprocess.CompletedProcess:
         res = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, **kw)
         if res.returncode != 0:
             raise RuntimeError(f"{cmd} failed:\n{res.stderr[-3000:]}")
+        return res
 
     def clean():
         run(["make", "-s", "clean"])
@@ -171,7 +172,7 @@ def bench_report(results: dict) -> None:
     empty.write_text(json.dumps({"cells": [], "metadata": {"kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4, "nbformat_minor": 5}))
-    papermill_bin = str(Path(sys.prefix) / "bin" / "papermill")
+    papermill = str(Path(sys.prefix) / "bin" / "papermill")
 
     def floor() -> tuple[float, bool]:
         """One papermill run of the empty notebook: seconds, and whether its kernel stalled at
@@ -180,23 +181,23 @@ def bench_report(results: dict) -> None:
         waits for that (it kills its kernels), so such runs are left out of the floor, which
         they would raise, flattering every ratio."""
         t = time.perf_counter()
-        res = subprocess.run([papermill_bin, "--no-progress-bar", "--log-level", "DEBUG", "-k",
-                              "python3", str(empty), str(tmp / "out.ipynb")], cwd=project,
-                             env=env, capture_output=True, text=True)
-        if res.returncode != 0:
-            raise RuntimeError(f"the empty notebook failed:\n{res.stderr[-3000:]}")
+        res = run([papermill, "--no-progress-bar", "--log-level", "DEBUG", "-k", "python3",
+                   str(empty), str(tmp / "out.ipynb")])
         return time.perf_counter() - t, "Kernel is taking too long to finish" in res.stderr
 
     # The floor moves with the machine's state (1.5-2.4 s on this VM within an hour), so it is
     # measured between the builds it divides, not once before them: floor, clean, floor, edit.
-    out = {"floor_runs": [], "floor_stalled": [], "floor_pairs": [], "clean_runs": [],
-           "edit_runs": []}
+    out = {"floor_stalled": [], "floor_pairs": [], "clean_runs": [], "edit_runs": []}
     for _ in range(3):
         for key, build in (("clean_runs", clean), ("edit_runs", edit_one)):
             seconds, stalled = floor()
-            out["floor_stalled" if stalled else "floor_runs"].append(seconds)
-            out["floor_pairs"].append(None if stalled else seconds)
-            out[key] += median_time(build, 1)[1]
+            if stalled:
+                out["floor_stalled"].append(seconds)
+            out["floor_pairs"].append(None if stalled else seconds)  # the build just after it
+            t = time.perf_counter()
+            build()
+            out[key].append(time.perf_counter() - t)
+    out["floor_runs"] = [s for s in out["floor_pairs"] if s is not None]
     out["floor_s"] = statistics.median(out["floor_runs"] or out["floor_stalled"])
     out["clean_s"] = statistics.median(out["clean_runs"])
     out["edit_one_s"] = statistics.median(out["edit_runs"])
@@ -206,7 +207,6 @@ def bench_report(results: dict) -> None:
     naive = tmp / "naive"
     naive.mkdir()
     jupyter = str(Path(sys.prefix) / "bin" / "jupyter")
-    papermill = str(Path(sys.prefix) / "bin" / "papermill")
     nbs = sorted((project / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     for p in nbs:  # parameters injected beforehand (not timed): the naive way has none
         run([papermill, "--prepare-only", str(p), str(naive / p.name), "-y",

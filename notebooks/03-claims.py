@@ -41,14 +41,13 @@ from ratioed.claims import (
     MEASURED,
     NOT_CHECKABLE,
     SUPPORTED,
-    Completeness,
     Evidence,
     claims_file,
-    declared_flag,
     evaluate,
     later_flagged,
     read_claims,
 )
+from ratioed.completeness import Completeness, declared_flag
 from ratioed.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
 from ratioed.files import read_parquet, write_csv_atomic
 from ratioed.observations import read_observations

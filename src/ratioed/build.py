@@ -64,7 +64,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
         # it starts up while the pairs are synced and the driver imports what it needs
         all_nbs, declared, prints, manifest, stale = plan(params, only)
         clear_kernel_dirs()  # a killed build's sockets (we hold the lock)
-        km = start_kernel(stage_path(), imported_modules(lanes(stale)[0])) if stale else None
+        km = _first_kernel(lanes(stale))
         stage, warm = None, _Warmer()
         try:
             synced = sync_pairs()
@@ -72,6 +72,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
                 print(line, file=sys.stderr)
             if synced:  # a .py copy rewritten from its .ipynb: plan again
                 all_nbs, declared, prints, manifest, stale = plan(params, only)
+            run = lanes(stale)
             if not stale and km is not None:
                 stop_kernel(km)
                 km = None
@@ -79,15 +80,14 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
                     paths.REPORT_HTML.exists():
                 return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
             if stale and km is None:
-                km = start_kernel(stage_path(), imported_modules(lanes(stale)[0]))
+                km = _first_kernel(run)
             stage = new_stage(seed=len(stale) < len(all_nbs))  # all re-run: nothing carried over
             use_outputs(stage)
             if stale:
                 for nb in stale:
                     manifest.pop(nb.name, None)
                 km, first = None, km  # run_lanes stops it, whatever happens
-                run_lanes(lanes(stale), declared, stage, first, progress=progress,
-                          on_cell_execute=lambda cell, **_: warm.start_once(cell))
+                run_lanes(run, declared, stage, first, progress=progress, on_busy=warm.start)
                 warm.join()
             changed = record_changes(params)
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])
@@ -107,10 +107,16 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
 
 
+def _first_kernel(run: list[list[Path]]):
+    """The first lane's kernel, started now, importing what its notebooks import (None when
+    nothing runs)."""
+    return start_kernel(stage_path(), imported_modules(run[0])) if run else None
+
+
 class _Warmer:
     """Imports what the driver needs after the notebooks -- pandas to compare the outputs,
     nbconvert and the page's compiled templates to export them (a second of CPU) -- in a
-    thread started when the kernel is given its first code cell, by when papermill has made
+    thread started when the first kernel is given its first code cell, by when papermill has made
     its own imports and the main thread only waits on the kernel. Any failure here is left to
     the comparison and the export to meet again, in the main thread."""
 
@@ -119,9 +125,8 @@ class _Warmer:
 
         self._thread = threading.Thread(target=self._run, name="ratioed-warm", daemon=True)
 
-    def start_once(self, cell) -> None:
-        if cell.get("cell_type") == "code" and self._thread.ident is None:
-            self._thread.start()
+    def start(self) -> None:
+        self._thread.start()
 
     def join(self) -> None:
         if self._thread.ident is not None:

@@ -29,10 +29,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .completeness import (
-    Completeness,
-    declared_flag,  # noqa: F401 - notebook 03 imports it from here
-)
+from .completeness import Completeness
 from .coverage import ACCOUNT_START, utc_time
 from .errors import InputError
 from .ratios import DEFINITIONS, STORY_DEFINITION, is_ratioed

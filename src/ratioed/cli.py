@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
-from .snapshots import is_url
+from .files import is_url
 
 
 def _local_sources(sources: list[str]) -> list[str]:

@@ -91,11 +91,9 @@ def _prepare(nb_path: Path) -> Path:
     return staged
 
 
-def _check_executed(nb_path: Path, executed: Path) -> None:
-    """Refuse output the report must not carry: errors, tracebacks, warnings, stderr."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
+def _check_executed(nb_path: Path, nb) -> None:
+    """Refuse output the executed notebook ``nb`` carries that the report must not: errors,
+    tracebacks, warnings, stderr."""
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             bad = None
@@ -278,10 +276,11 @@ def run_notebook(nb_path: Path, parameters: dict, km, progress: bool = True,
         # and after every cell, 140 times a clean build, the figures notebook's with its images
         # each time (builds 4-9% faster without). It is written once at the end, or with the
         # error when a cell fails; a cell that times out is named from nbclient's message.
-        pm.execute_notebook(str(_prepare(nb_path)), str(executed), parameters=parameters,
-                            kernel_name=KERNEL_NAME, progress_bar=progress, km=km,
-                            on_cell_execute=on_cell_execute, request_save_on_cell_execute=False,
-                            execution_timeout=cell_timeout, start_timeout=kernel_timeout)
+        done = pm.execute_notebook(
+            str(_prepare(nb_path)), str(executed), parameters=parameters,
+            kernel_name=KERNEL_NAME, progress_bar=progress, km=km,
+            on_cell_execute=on_cell_execute, request_save_on_cell_execute=False,
+            execution_timeout=cell_timeout, start_timeout=kernel_timeout)
     except pm.PapermillExecutionError as err:
         evalue = (err.evalue or "").splitlines()[0] if err.evalue else ""
         if err.ename == "InputError":
@@ -294,7 +293,7 @@ def run_notebook(nb_path: Path, parameters: dict, km, progress: bool = True,
     except RuntimeError as err:  # the kernel did not start or died
         raise BuildError(f"{name}: kernel failed ({err}); kernel start timeout "
                          f"{kernel_timeout:g} s (RATIOED_KERNEL_TIMEOUT)") from None
-    _check_executed(nb_path, executed)
+    _check_executed(nb_path, done)  # the notebook papermill has just written
 
 
 def _timed_out_cell(nb_path: Path, err: Exception) -> str:
@@ -332,10 +331,10 @@ def lanes(stale: list[Path], most: int | None = None) -> list[list[Path]]:
 
 
 def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km,
-              progress: bool = True, on_cell_execute=None) -> None:
+              progress: bool = True, on_busy=None) -> None:
     """Run ``plan`` (from :func:`lanes`), each lane in a thread of its own: the first in the
     started kernel ``km`` (stopped here, whatever happens), each other in a kernel the thread
-    starts. ``on_cell_execute(cell=, cell_index=)`` is called as the first lane sends each cell.
+    starts. ``on_busy()`` is called once, when the first kernel is given its first code cell.
 
     This thread only waits, so a Ctrl-C reaches it as a KeyboardInterrupt wherever the lanes
     are; on any exception here every kernel is killed and the threads joined before it
@@ -349,11 +348,11 @@ def run_lanes(plan: list[list[Path]], declared: dict[str, dict], stage: Path, km
     kernels: dict[int, object] = {0: km}
     lock = threading.Lock()
 
-    def first_lane_cell(cell, **kw):
-        if cell.get("cell_type") == "code":
+    def first_lane_cell(cell, **_):
+        if cell.get("cell_type") == "code" and not busy.is_set():
             busy.set()
-        if on_cell_execute is not None:
-            on_cell_execute(cell=cell, **kw)
+            if on_busy is not None:
+                on_busy()
 
     def wait(event: threading.Event) -> bool:
         """Wait for ``event``; False when the lane must stop instead (a failure elsewhere)."""

@@ -33,7 +33,6 @@ from . import __version__, labels, paths
 from .files import restore_formulas, write_text_atomic
 from .record import git_commit
 
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
 TITLE = labels.STORY_TITLE  # the story's account; another account's page names it (labels.title)
 SKIP_TAGS = {"ratioed-reset", "parameters", "injected-parameters"}
 KEY_FIGURE_TAG = "key-figure"
@@ -187,7 +186,7 @@ def report_files() -> list[dict]:
         if not folder.exists():
             continue
         for f in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-            href = os.path.relpath(f, paths.REPORTS_DIR).replace(os.sep, "/")
+            href = paths.report_href(f)
             files.append({"group": kind, "href": href, "name": f.name,
                           "format": f.suffix.lstrip(".").upper(), "bytes": f.stat().st_size})
     return files
@@ -347,7 +346,7 @@ def _exporter():
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="report",
-                            extra_template_basedirs=[str(TEMPLATE_DIR.parent)],
+                            extra_template_basedirs=[str(paths.REPORT_TEMPLATE_DIR.parent)],
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, optimistic_validation=True)
     exporter.register_filter("num", labels.number)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 from typing import NamedTuple
 
 import matplotlib
@@ -91,7 +90,7 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     write_csv_atomic(figure.data, folder / f"{name}.csv")
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
-    rel = os.path.relpath(folder, paths.REPORTS_DIR).replace(os.sep, "/")
+    rel = paths.report_href(folder)
     files = {ext.upper(): f"{rel}/{name}.{ext}" for ext in ("png", "svg", "csv")}
     return FigureOutput(png, width, figure.alt, caption, files)
 

@@ -82,6 +82,11 @@ def write_csv_atomic(df: pd.DataFrame, path: Path | str, **kwargs) -> None:
     write_text_atomic(path, csv_text(df, **kwargs))
 
 
+def is_url(src: str) -> bool:
+    """Whether a source names a URL (downloaded first) rather than a local file."""
+    return src.startswith(("http://", "https://"))
+
+
 def csv_text(df: pd.DataFrame, **kwargs) -> str:
     """A DataFrame as UTF-8 CSV text (no index, ``\\n`` line ends).
 

@@ -56,11 +56,9 @@ import pyarrow as pa
 
 from . import layouts
 from .errors import InputError
-from .files import sha256_file
+from .files import is_url, sha256_file
 from .rules import BOOST, KINDS, REPLY, all_counts_zero, classify
 from .validate import (  # noqa: F401 -- public names kept importable from ratioed.load
-    CLOCK_SKEW,
-    COUNT_FIELDS,
     ID_TIME_TOLERANCE,
     REQUIRED_FIELDS,
     _has_duplicates,
@@ -197,7 +195,7 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
     frames, captures, texts = [], [], []
     labels: set[str] = set()
     for src in sources:
-        if src.startswith(("http://", "https://")):
+        if is_url(src):
             raise InputError(src, "is a URL: the loader reads local files",
                              hint="download it first with `ratioed download URL`; "
                                   "`ratioed load` and `make report` download URLs themselves")

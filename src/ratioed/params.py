@@ -31,6 +31,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import FileNotFound, InputError, ParameterError
+from .files import is_url
 from .param_checks import (
     DEFINITION_CHOICES,
     REPLIES_CHOICES,
@@ -49,7 +50,6 @@ from .param_checks import (
 from .snapshots import (
     default_snapshot,
     display_path,
-    is_url,
     resolve_sources,
     verify_sources,
     write_stamp,

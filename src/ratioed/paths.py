@@ -55,6 +55,13 @@ TABLES_DIR = REPORTS_DIR / "tables"
 RATIOED_POSTS_CSV = TABLES_DIR / "ratioed_posts.csv"
 CLAIMS_CSV = TABLES_DIR / "claims.csv"
 CHANGES_CSV = TABLES_DIR / "changes.csv"  # what changed since the last published build
+REPORT_TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"  # the page's Jinja template
+
+
+def report_href(path: Path | str) -> str:
+    """``path`` as the report page links it: relative to ``reports/``, with ``/``."""
+    return os.path.relpath(path, REPORTS_DIR).replace(os.sep, "/")
+
 
 ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"
 COVERAGE_CSV = TABLES_DIR / "coverage.csv"  # first/last post, posts per month, silences > 48 h

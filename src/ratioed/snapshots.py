@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import FileNotFound, InputError, ParameterError
-from .files import read_sidecar, sidecar
+from .files import is_url, read_sidecar, sidecar
 
 
 def display_path(path: Path) -> str:
@@ -31,10 +31,6 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(paths.PROJ_ROOT))
     except ValueError:
         return str(path)
-
-
-def is_url(src: str) -> bool:
-    return src.startswith(("http://", "https://"))
 
 
 def resolve_sources(params: dict, download_missing: bool = True) -> dict:
@@ -53,10 +49,16 @@ def resolve_sources(params: dict, download_missing: bool = True) -> dict:
             print("no snapshot of the archive in data/raw/: downloading one", file=sys.stderr)
             found = download()
         resolved = [str(found)]
+    _check_observations(params)
+    return {**params, "sources": resolved, "observations": params.get("observations")}
+
+
+def _check_observations(params: dict) -> str:
+    """The reporters' readings file the parameters name (or the default one), which must exist."""
     observations = params.get("observations") or str(paths.OBSERVATIONS_CSV)
     if not Path(observations).is_file():
         raise FileNotFound(display_path(Path(observations)), "OBSERVATIONS")
-    return {**params, "sources": resolved, "observations": params.get("observations")}
+    return observations
 
 
 def default_snapshot(pin: str | None) -> Path | None:
@@ -149,9 +151,8 @@ def verify_sources(params: dict, cache: HashCache | None = None) -> dict[str, st
                     hint="restore the original file, or run `make download` for a fresh "
                          "verified snapshot and remove this one")
         pin = params.get("snapshot_sha256")
-        local = {s: h for s, h in hashes.items()}
-        if pin and local and pin not in local.values():
-            found = "; ".join(f"{display_path(Path(s))} has {h}" for s, h in local.items())
+        if pin and hashes and pin not in hashes.values():
+            found = "; ".join(f"{display_path(Path(s))} has {h}" for s, h in hashes.items())
             raise ParameterError(
                 "SNAPSHOT_SHA256", pin, f"the parameter set pins this snapshot, but {found}",
                 choices="give the pinned file with SOURCE=, run `make download` to fetch it, "
@@ -176,9 +177,7 @@ def write_stamp(stamp: Path, params: dict, params_path: Path) -> bool:
         sources = [str(found)] if found else []
     verify_sources({**params, "sources": sources}, cache)
     always = not sources or any(is_url(s) for s in sources)
-    observations = params["observations"] or str(paths.OBSERVATIONS_CSV)
-    if not Path(observations).is_file():
-        raise FileNotFound(display_path(Path(observations)), "OBSERVATIONS")
+    observations = _check_observations(params)
     record = {
         "parameters": params,
         "parameter_file": [str(params_path.resolve()), cache.sha256(params_path)],

@@ -22,7 +22,6 @@ NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the sou
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free, so
 # a build runs 03 and 04 side by side. A notebook not listed here reads from all before it.
 READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
 
 
 def notebooks() -> list[Path]:
@@ -52,7 +51,7 @@ def _library_hash() -> str:
 
 def _export_hash() -> str:
     """Hash of what the export reads besides the notebooks: the template."""
-    return _hash(*[f.read_bytes() for f in sorted(TEMPLATE_DIR.rglob("*")) if f.is_file()])
+    return _hash(*[f.read_bytes() for f in sorted(paths.REPORT_TEMPLATE_DIR.rglob("*")) if f.is_file()])
 
 
 def _environment_hash() -> str:
@@ -122,7 +121,7 @@ def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
             nb.with_suffix(".py").read_bytes(), json.dumps(declared[nb.name], sort_keys=True),
             lib, env, _file_stamp(_input_files(nb.name[:2], params)),
             *[out[b.name] for b in reads_from(nb, order[:i])])
-    out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in notebooks()])
+    out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in order])
     return out
 
 
@@ -188,11 +187,11 @@ def plan(params: dict, only=None):
     declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
     prints = fingerprints(params, declared)
     manifest = read_manifest()
-    stale = [nb for nb in all_nbs
-             if manifest.get(nb.name) != prints[nb.name]
-             or not (paths.EXECUTED_DIR / nb.name).exists()]
     if only:
         stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
+    else:
+        stale = [nb for nb in all_nbs if manifest.get(nb.name) != prints[nb.name]
+                 or not (paths.EXECUTED_DIR / nb.name).exists()]
     return all_nbs, declared, prints, manifest, stale
 
 

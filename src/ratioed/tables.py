@@ -6,6 +6,8 @@ claims) do not import matplotlib and seaborn.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from . import labels, paths
@@ -21,8 +23,6 @@ def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
 
     Wrapped in a focusable, labelled region that scrolls sideways on a narrow screen.
     """
-    import html
-
     from IPython.display import HTML
 
     e = html.escape
@@ -46,9 +46,7 @@ def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
         for c, v in zip(cols, row, strict=True)) + "</tr>" for row in rows)
     link = ""
     if csv is not None:
-        import os
-
-        href = os.path.relpath(csv, paths.REPORTS_DIR).replace(os.sep, "/")
+        href = paths.report_href(csv)
         link = f' <a class="file" href="{e(href)}">{e(href.rsplit("/", 1)[-1])}</a>'
     cap = f"<caption>{e(caption or '')}{link}</caption>" if (caption or link) else ""
     label = f' aria-label="{e(caption)}"' if caption else ""
