@@ -135,10 +135,11 @@ lint: $(INSTALLED) ## the commit checks on every file: notebook pairs in sync, r
 	  $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure; \
 	else $(VENV)/bin/ruff check src tests benchmarks notebooks; fi
 
+# under the build lock (an flock on the project folder): never under a running build's feet
 clean: ## remove what `make report` rebuilds (build/, reports/*, data/processed/*)
-	rm -rf build
-	mkdir -p reports data/processed
-	find reports data/processed -mindepth 1 -not -name .gitkeep -delete
+	flock . sh -c 'rm -rf build reports.incoming-* data/processed.incoming-* && \
+	  mkdir -p reports data/processed && \
+	  find reports data/processed -mindepth 1 -not -name .gitkeep -delete'
 
 FORCE:
 

@@ -40,7 +40,15 @@ from .execute import (
 )
 from .files import write_text_atomic
 from .params import prepare
-from .publish import build_lock, discard, new_stage, publish, stage_path, use_outputs
+from .publish import (
+    build_lock,
+    discard,
+    new_stage,
+    publish,
+    published_files,
+    stage_path,
+    use_outputs,
+)
 from .staleness import plan, sync_pairs
 
 # --------------------------------------------------------------------------- export
@@ -76,8 +84,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             if not stale and km is not None:
                 stop_kernel(km)
                 km = None
-            if not stale and manifest.get("export") == prints["export"] and \
-                    paths.REPORT_HTML.exists():
+            if not stale and manifest.get("export") == prints["export"]:  # files checked by plan
                 return f"{paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} is up to date"
             if stale and km is None:
                 km = _first_kernel(run)
@@ -90,9 +97,11 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
                 run_lanes(run, declared, stage, first, progress=progress, on_busy=warm.start)
                 warm.join()
             changed = record_changes(params)
-            manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"])
-            write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
             export_page([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
+            # the manifest last, with the hash of every file it vouches for (staleness.plan)
+            manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"],
+                            files=published_files(stage))
+            write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
             use_outputs(None)
             publish(stage)
         except BaseException:

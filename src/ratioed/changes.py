@@ -13,7 +13,7 @@ newly ratioed      post id (under the build's definition)       counts / counts
 no longer ratioed  post id                                      counts / counts
 counts changed     post id                                      "r/rt/l" / "r/rt/l"
 verdict changed    claim id                                     status / status
-number changed     dotted key in ``numbers.json`` (not claims)  value / value
+number changed     dotted key in ``numbers.json`` (claims too)  value / value
 =================  ===========================================  ==========================
 
 Counts are written ``replies/re-truths/likes``. The first build has nothing to compare with: an
@@ -54,7 +54,9 @@ def _numbers(root: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     numbers = json.loads(path.read_text(encoding="utf-8"))
-    numbers.pop("claims", None)  # verdicts are compared from claims.csv
+    for claim in (numbers.get("claims") or {}).values():  # verdicts: compared from claims.csv
+        if isinstance(claim, dict):
+            claim.pop("status", None)
     return _flatten(numbers)
 
 
@@ -127,7 +129,10 @@ def summary(changes: pd.DataFrame | None) -> str:
         parts.append(f"counts changed on {n_counts} post{'s' if n_counts != 1 else ''}")
     for _, r in changes.loc[changes["kind"] == "verdict changed"].iterrows():  # per-row: a few claims
         parts.append(f"{r['key']} {r['before'] or 'absent'} \u2192 {r['after'] or 'absent'}")
-    n_num = int((changes["kind"] == "number changed").sum())
-    if n_num:
-        parts.append(f"{n_num} number{'s' if n_num != 1 else ''} changed")
+    nums = changes.loc[changes["kind"] == "number changed"]
+    if len(nums):  # named, so an edited input (a reporter's reading) is seen in the line
+        named = [f"{r.key} {r.before or 'absent'} \u2192 {r.after or 'absent'}"
+                 for r in nums.head(3).itertuples()]
+        parts.append(f"{len(nums)} number{'s' if len(nums) != 1 else ''} changed: "
+                     + ", ".join(named) + (" ..." if len(nums) > 3 else ""))
     return "; ".join(parts)

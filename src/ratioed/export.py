@@ -333,8 +333,50 @@ def export_report(executed: list[Path], params: dict) -> Path:
     body, _ = exporter.from_notebook_node(report, resources={"ratioed": page})
     if "No description has been provided" in body:
         raise ExportError("an image in the report has no alternative text")
+    check_body(body)
     write_text_atomic(paths.REPORT_HTML, body)
     return paths.REPORT_HTML
+
+
+# what the page's body may hold: the markup our template, show_table, figures and Markdown
+# cells make. Anything else (<meta http-equiv=refresh>, <style>, <form>, <base>, <script>,
+# an event handler, a style attribute, a link off the page) is a value that became markup.
+BODY_TAGS = frozenset(
+    "a abbr b blockquote body br caption code col colgroup dd del details div dl dt em figcaption "
+    "figure h1 h2 h3 h4 h5 h6 header hr i img ins kbd li main nav ol p pre q s samp section small "
+    "span strong sub summary sup table tbody td tfoot th thead tr u ul var".split())
+_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "srcset", "poster", "data",
+                        "xlink:href", "background", "cite", "longdesc", "usemap"})
+_LOCAL_URL = re.compile(r"(#|data:image/png;base64,|(?![a-z][a-z0-9+.-]*:)(?!//)[^\\\s])", re.I)
+
+
+def check_body(page: str) -> None:
+    """Refuse a page whose ``<body>`` holds markup the report does not make (see
+    :data:`BODY_TAGS`): a tag outside the list, an ``on*`` handler or ``style`` attribute, or
+    a URL that leaves the page's folder. Raises :class:`ExportError` naming the tag and line."""
+    from html.parser import HTMLParser
+
+    class Checker(HTMLParser):
+        in_body = False
+
+        def handle_starttag(self, tag, attrs):
+            self.in_body = self.in_body or tag == "body"
+            if not self.in_body:
+                return
+            line = self.getpos()[0]
+            if tag not in BODY_TAGS:
+                raise ExportError(f"the page's body holds a <{tag}> element (line {line}) that "
+                                  "the report does not make: a value in the data became markup")
+            for name, value in attrs:
+                if name.startswith("on") or name == "style" or (
+                        name in _URL_ATTRS and value and not _LOCAL_URL.match(value.strip())):
+                    raise ExportError(f"the page's body holds <{tag} {name}=...> (line {line}), "
+                                      "which the report does not make: a value in the data "
+                                      "became markup")
+
+        handle_startendtag = handle_starttag
+
+    Checker(convert_charrefs=True).feed(page)
 
 
 _WARM = None  # an exporter made ahead by warm(), taken by the next export_report
@@ -351,6 +393,9 @@ def _exporter():
                             exclude_output_prompt=True, optimistic_validation=True)
     exporter.register_filter("num", labels.number)
     exporter.register_filter("count", labels.count)
+    # autoescape for our page's template only (nbconvert's own templates pass the notebooks'
+    # HTML outputs through raw, so their environment has it off)
+    exporter.environment.autoescape = lambda name: name == exporter.template_file
     return exporter
 
 

@@ -88,7 +88,11 @@ def is_url(src: str) -> bool:
 
 
 def csv_text(df: pd.DataFrame, **kwargs) -> str:
-    """A DataFrame as UTF-8 CSV text (no index, ``\\n`` line ends).
+    """A DataFrame as UTF-8 CSV text (no index, ``\\r\\n`` line ends as RFC 4180 has them).
+
+    Rows end in CRLF so that Python's csv writer quotes any field holding a CR or an LF: a bare
+    carriage return inside a value (``"\\r=1+1"``) can never start a row of its own in a
+    spreadsheet, pandas or Python's csv reader.
 
     Time-zone-aware times are written in UTC as ISO 8601 (``2025-07-12T21:21:29.285000Z``),
     formatted by Arrow in one call (pandas formats them one by one).
@@ -103,7 +107,7 @@ def csv_text(df: pd.DataFrame, **kwargs) -> str:
     import pandas as pd
 
     kwargs.setdefault("index", False)
-    kwargs.setdefault("lineterminator", "\n")
+    kwargs.setdefault("lineterminator", "\r\n")
     out = df.copy(deep=False)
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):

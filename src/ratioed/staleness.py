@@ -17,6 +17,7 @@ from pathlib import Path
 from . import paths
 from .errors import InputError
 from .files import write_text_atomic
+from .publish import published_files
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
 # which notebooks read another's outputs (by file-name prefix); the rest of the order is free, so
@@ -25,8 +26,28 @@ READS_FROM = {"01": [], "02": ["01"], "03": ["01", "02"], "04": ["01", "02"]}
 
 
 def notebooks() -> list[Path]:
-    """The numbered notebooks (``.ipynb``), in run order; each has a ``.py`` copy, the source."""
-    return sorted(p.with_suffix(".ipynb") for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB))
+    """The numbered notebooks (``.ipynb``), in run order; each has a ``.py`` copy, the source.
+
+    Raises :class:`InputError` when a numbered notebook has only one of its two files, or when
+    one of the story's notebooks (:data:`READS_FROM`) is missing: a build without its claims
+    notebook would publish a page with no claims and say nothing.
+    """
+    found = {p.stem for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB)} | \
+        {p.stem for p in paths.NOTEBOOKS_DIR.glob(NOTEBOOK_GLOB.replace(".py", ".ipynb"))}
+    for stem in sorted(found):
+        for ext, other in ((".py", ".ipynb"), (".ipynb", ".py")):
+            if not (paths.NOTEBOOKS_DIR / (stem + ext)).exists():
+                rel = f"notebooks/{stem}"
+                raise InputError(rel + ext, f"missing, while {rel}{other} exists: restore it "
+                                 f"(`git checkout -- {rel}{ext}`) or make it from its pair "
+                                 f"(`jupytext --to {'py:percent' if ext == '.py' else 'ipynb'} "
+                                 f"{rel}{other}`)")
+    missing = sorted(set(READS_FROM) - {stem[:2] for stem in found})
+    if missing:
+        raise InputError("notebooks/", "the story's notebook(s) "
+                         + ", ".join(missing) + " are missing: restore them (`git checkout -- "
+                         "notebooks/`); every page needs all of them")
+    return sorted(paths.NOTEBOOKS_DIR / f"{stem}.ipynb" for stem in found)
 
 
 def reads_from(nb: Path, before: list[Path]) -> list[Path]:
@@ -132,7 +153,8 @@ def sync_pairs() -> list[str]:
     ``.py`` changed, the ``.ipynb`` is rewritten from it (cell ids and outputs kept where cells
     match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
     rewritten; when both changed and their cells differ, the build stops: a person must choose.
-    With no record yet (a fresh checkout), the ``.py`` wins.
+    With no record (a fresh checkout, or after ``make clean``) and cells that differ, nobody can
+    tell which was edited: the build stops and a person chooses.
     Returns a line per file rewritten.
     """
     record_file = paths.BUILD_DIR / "pairs.json"
@@ -158,19 +180,21 @@ def sync_pairs() -> list[str]:
         same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
         rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
         if not same:
-            # no record yet (first build in this checkout): the .py, the reviewed copy, wins
+            # no record (first build here, or after `make clean`): both count as edited
             py_changed = last is None or now["py"] != last["py"]
-            nb_changed = last is not None and now["ipynb"] != last["ipynb"]
-            if not ipynb.exists() or (py_changed and not nb_changed):
+            nb_changed = last is None or now["ipynb"] != last["ipynb"]
+            if py_changed and not nb_changed:
                 jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(py)])
                 done.append(f"synced {rel}.ipynb from its .py copy")
             elif nb_changed and not py_changed:
                 jupytext_cli(["--quiet", "--to", "py:percent", str(ipynb)])
                 done.append(f"synced {rel}.py from its .ipynb")
             else:
-                raise InputError(f"{rel}.py", f"{rel}.py and {rel}.ipynb were both edited and "
-                                 "differ: keep one, e.g. `jupytext --to ipynb --update "
-                                 f"{rel}.py` to keep the .py (the reviewed copy)")
+                both = "were both edited" if last else "differ, with no record of which was edited"
+                raise InputError(f"{rel}.py", f"{rel}.py and {rel}.ipynb {both}: keep one, "
+                                 f"`jupytext --to ipynb --update {rel}.py` to keep the .py (the "
+                                 f"reviewed copy) or `jupytext --to py:percent {rel}.ipynb` to "
+                                 "keep the .ipynb")
         record[ipynb.stem] = {"py": _hash(py.read_bytes()), "ipynb": _hash(ipynb.read_bytes())}
         changed = True
     if changed:
@@ -187,6 +211,8 @@ def plan(params: dict, only=None):
     declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
     prints = fingerprints(params, declared)
     manifest = read_manifest()
+    if manifest.get("files") != published_files(paths.PROJ_ROOT):
+        manifest = {}  # the published files are not the set this manifest describes: re-run all
     if only:
         stale = [nb for nb in all_nbs if nb.name in only or nb.stem in only]
     else:
