@@ -1,8 +1,56 @@
 """The exception type the library raises for bad input, with a message a person can act on:
 :class:`InputError`, and its two kinds for a build's parameters (:class:`ParameterError`,
-:class:`FileNotFound`), which name the Make variable."""
+:class:`FileNotFound`), which name the Make variable.
+
+Every message is printed through :func:`printable`: a file name or value holding control
+characters (a terminal's escape sequences, a carriage return, a line break) or bytes that are not
+UTF-8 is shown with backslash escapes, never passed raw to the terminal or the log."""
 
 from __future__ import annotations
+
+import os
+import unicodedata
+
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_KEPT_FORMAT = {"\u200c", "\u200d"}  # zero-width (non-)joiner: part of ordinary names and emoji
+_MAX_VALUE = 200  # characters of a refused value shown in a message
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print on one line: C0 and C1 control characters, DEL, line and paragraph
+    separators and invisible format characters (bidirectional overrides) as backslash escapes
+    (``\\x1b``, ``\\n``, ``\\u202e``); bytes a file name holds that are not UTF-8 (``os.fsdecode``'s
+    surrogate escapes) as ``\\xff``. Never raises; ordinary text (any script) is unchanged."""
+    if isinstance(text, (bytes, bytearray)):
+        text = os.fsdecode(bytes(text))
+    elif not isinstance(text, str):
+        text = str(text)
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _NAMED:
+            out.append(_NAMED[ch])
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, escaped by os.fsdecode
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch == " " or ch.isprintable() or ch in _KEPT_FORMAT \
+                or unicodedata.category(ch) not in ("Cf", "Cs", "Zl", "Zp"):
+            out.append(ch)
+        else:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def shown_value(value: object) -> str:
+    """A refused value as a message shows it: its ``repr``, shortened when long."""
+    text = repr(value)
+    if len(text) <= _MAX_VALUE:
+        return text
+    size = len(value) if isinstance(value, str) else len(text)
+    return f"{text[:_MAX_VALUE]}... ({size} characters)"
 
 
 class InputError(ValueError):
@@ -28,7 +76,7 @@ class InputError(ValueError):
         msg = ", ".join(parts) + ": " + problem
         if hint:
             msg += f" ({hint})"
-        super().__init__(msg)
+        super().__init__(printable(msg))
 
     def __reduce__(self):  # picklable, so an error raised in a Dask worker reaches the caller
         return (_rebuild, (self.source, self.problem, self.where, self.field, self.hint))
@@ -46,8 +94,9 @@ class ParameterError(InputError):
         self.var, self.value, self.origin, self.choices = var, value, origin, choices
         self.source, self.problem, self.where, self.field, self.hint = var, problem, None, None, None
         where = f" ({origin})" if origin else ""
-        msg = f"{var}={value!r}{where}: {problem}" + (f"; choices: {choices}" if choices else "")
-        ValueError.__init__(self, msg)
+        msg = f"{var}={shown_value(value)}{where}: {problem}" + \
+            (f"; choices: {choices}" if choices else "")
+        ValueError.__init__(self, printable(msg))
 
 
 class FileNotFound(InputError):
@@ -58,5 +107,5 @@ class FileNotFound(InputError):
         self.source, self.problem, self.where, self.field, self.hint = \
             str(path), "file not found", None, None, None
         at = f"{origin}; Make variable {var}" if origin else f"Make variable {var}"
-        ValueError.__init__(self, f"file not found: {path} ({at})")
+        ValueError.__init__(self, printable(f"file not found: {path} ({at})"))
 
