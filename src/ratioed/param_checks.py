@@ -46,16 +46,30 @@ def as_date(value) -> str | None:
 
 
 def as_zone(value) -> str:
+    """An IANA zone name that zoneinfo, pandas *and* Arrow can use. zoneinfo also loads the
+    system database's ``right/`` (leap-second) and ``posix/`` copies and its ``posixrules`` and
+    ``Factory`` files, which Arrow refuses (a notebook would fail on them); every zone name
+    proper starts with a capital letter (``America/New_York``, ``UTC``, ``Etc/GMT+5``)."""
+    import sys
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     text = _text(value)
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", text) \
-            or text in {"localtime", "posixrules", "Factory"}:
+    if text.split("/", 1)[0] in ("right", "posix"):
+        raise ValueError("not an IANA time zone name that pandas and Arrow can use (the "
+                         "right/ and posix/ copies are not; use the name without the prefix)")
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", text) \
+            or text in {"posixrules", "Factory"}:
         raise ValueError("not an IANA time zone name")
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError("not an IANA time zone name") from None
+    pa, pc = sys.modules.get("pyarrow"), sys.modules.get("pyarrow.compute")
+    if pa is not None and pc is not None:  # already loaded (a notebook, a test): ask Arrow too
+        try:
+            pc.day(pa.array([0], pa.timestamp("s", tz=text)))
+        except Exception:  # noqa: BLE001 - Arrow raises several kinds for an unknown zone
+            raise ValueError("not an IANA time zone name that Arrow can use") from None
     return text
 
 
