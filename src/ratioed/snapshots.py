@@ -5,7 +5,8 @@ given, the latest or the pinned snapshot in ``data/raw/`` found) and **verified*
 with a ``<file>.provenance.json`` record is re-hashed and compared with the sha256 recorded at
 download, and a set's ``snapshot_sha256`` pin must be among the sources (:func:`verify_sources`).
 Hashes are cached in ``build/`` by (path, size, mtime, ctime, inode) (:class:`HashCache`), so an
-unchanged 100 MB archive is not re-hashed on every build but a changed one always is.
+unchanged 100 MB archive is not re-hashed on every build but a changed one always is; a cached
+digest that would refuse a file is computed again from its bytes before the file is refused.
 
 :func:`write_stamp` is the heart of the build's pre-flight (``python -m ratioed.params check
 --stamp``, :func:`ratioed.params.check_stamp`): it verifies the snapshots and rewrites
@@ -84,31 +85,48 @@ def _hash_cache_path() -> Path:
 
 class HashCache:
     """sha256 of files, remembered by (path, size, mtime_ns, ctime_ns, inode): a file rewritten
-    in any way changes its ctime (which no tool can set back), so it is always re-hashed."""
+    in any way changes its ctime (which no tool can set back), so it is always re-hashed.
+
+    The cache is a hint, never the truth: a cache file that does not parse, or an entry of the
+    wrong shape, is ignored; and a digest taken from the cache that would refuse a file (a
+    provenance record or a pin disagreeing) is re-computed from the file's bytes first
+    (:func:`verify_sources`), so a stale or poisoned entry can never refuse intact evidence."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or _hash_cache_path()
         try:
-            self.entries = json.loads(self.path.read_text())
+            entries = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.entries = {}
+            entries = {}
+        self.entries = entries if isinstance(entries, dict) else {}
         self.changed = False
         self.hashed: list[str] = []  # files actually read this time (for tests and timing)
+        self.cached: set[str] = set()  # files whose digest came from the cache this time
 
-    def sha256(self, file: Path | str) -> str:
+    def sha256(self, file: Path | str, fresh: bool = False) -> str:
+        """The file's sha256: from the cache when its entry matches the file's identity and
+        times, else (or with ``fresh``) from its bytes."""
         from .files import sha256_file
 
         file = Path(file).resolve()
         st = file.stat()
         key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         entry = self.entries.get(str(file))
-        if entry and entry[:4] == key:
+        if not fresh and _well_formed(entry) and entry[:4] == key:
+            self.cached.add(str(file))
             return entry[4]
         digest = sha256_file(file)
         self.hashed.append(str(file))
+        self.cached.discard(str(file))
         self.entries[str(file)] = key + [digest]
         self.changed = True
         return digest
+
+    def recheck(self, file: Path | str, digest: str) -> str:
+        """``digest`` when it was computed from the file's bytes this time; when it came from the
+        cache, the file's sha256 computed again from its bytes (and the entry corrected)."""
+        return self.sha256(file, fresh=True) if str(Path(file).resolve()) in self.cached \
+            else digest
 
     def save(self) -> None:
         from .files import write_text_atomic
@@ -116,6 +134,16 @@ class HashCache:
         if self.changed:
             write_text_atomic(self.path, json.dumps(self.entries, indent=0, sort_keys=True) + "\n")
             self.changed = False
+
+
+def _is_sha256(text) -> bool:
+    return isinstance(text, str) and len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _well_formed(entry) -> bool:
+    """A cache entry: [size, mtime_ns, ctime_ns, inode, sha256 in 64 hexadecimal digits]."""
+    return (isinstance(entry, list) and len(entry) == 5
+            and all(type(v) is int for v in entry[:4]) and _is_sha256(entry[4]))
 
 
 def verify_sources(params: dict, cache: HashCache | None = None) -> dict[str, str]:
@@ -139,10 +167,14 @@ def verify_sources(params: dict, cache: HashCache | None = None) -> dict[str, st
                 if record is None:
                     continue
                 expected = record["sha256"]
+                if not _is_sha256(expected):  # never quote whatever the record holds instead
+                    raise ValueError("not a sha256")
             except (OSError, ValueError, KeyError, TypeError):
                 raise InputError(display_path(sidecar(path)), "provenance record unreadable or has no "
-                                 "'sha256'", hint="restore it from the download, or run "
-                                 "`make download` for a fresh snapshot") from None
+                                 "'sha256' (64 hexadecimal digits)", hint="restore it from the "
+                                 "download, or run `make download` for a fresh snapshot") from None
+            if digest != expected:
+                digest = hashes[src] = cache.recheck(path, digest)  # the cache is a hint
             if digest != expected:
                 raise InputError(
                     display_path(path),
@@ -151,6 +183,8 @@ def verify_sources(params: dict, cache: HashCache | None = None) -> dict[str, st
                     hint="restore the original file, or run `make download` for a fresh "
                          "verified snapshot and remove this one")
         pin = params.get("snapshot_sha256")
+        if pin and hashes and pin not in hashes.values():
+            hashes = {s: cache.recheck(s, h) for s, h in hashes.items()}
         if pin and hashes and pin not in hashes.values():
             found = "; ".join(f"{display_path(Path(s))} has {h}" for s, h in hashes.items())
             raise ParameterError(
