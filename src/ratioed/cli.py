@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, printable
 from .files import is_url
 
 
@@ -23,6 +23,16 @@ def _local_sources(sources: list[str]) -> list[str]:
 def _check_out(out: str, sources: list[str]) -> Path:
     """Where ``load --out`` may write: not onto an input (same path or same file), not into
     data/raw/, and into a folder that exists."""
+    try:
+        return _checked_out(out, sources)
+    except RuntimeError:  # pathlib's "Symlink loop from ..." (Python 3.11, 3.12)
+        raise InputError(out, "--out: a symbolic link loop", hint="choose another path") from None
+    except OSError as err:  # ELOOP (Python 3.13), a name too long, no permission
+        raise InputError(out, f"--out cannot be used: {err.strerror or type(err).__name__}",
+                         hint="choose another path") from None
+
+
+def _checked_out(out: str, sources: list[str]) -> Path:
     from . import paths
 
     target = Path(out).expanduser()
@@ -66,7 +76,7 @@ def _cmd_load(args) -> int:
             write_parquet_atomic(archive.posts, out)
         except OSError as err:
             raise InputError(args.out, f"--out cannot be written: {err.strerror or err}") from None
-        print(f"wrote {args.out}")
+        print(f"wrote {printable(args.out)}")
     return 0
 
 
@@ -94,7 +104,7 @@ def _cmd_download(args) -> int:
         local = [s for s in chosen["sources"] if not is_url(s)]
         pin = chosen["snapshot_sha256"] if not local or "snapshot_sha256" in overrides else None
     path = download(args.url, known_hash=pin)
-    print(path)
+    print(printable(path))
     return 0
 
 
@@ -198,9 +208,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    """A file name on the command line that is not UTF-8 (Python holds its bytes as surrogate
+    escapes) cannot be passed on to Arrow, DuckDB or the notebooks: one line naming it."""
+    for value in vars(args).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InputError(item, "the file name is not UTF-8 text, which the readers "
+                                           "cannot open", hint="rename the file, or link to it "
+                                           "with a UTF-8 name (ln -s)") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _refuse_undecodable(args)
         code = args.func(args)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return code
@@ -211,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # Python's exit flush must not fail again
         return 0
+    except OSError as err:  # a file the command could not use: one line naming it, escaped
+        if err.filename is None:
+            raise
+        print(f"ratioed: error: {printable(err.filename)}: {err.strerror or type(err).__name__}",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
