@@ -153,8 +153,9 @@ def sync_pairs() -> list[str]:
     ``.py`` changed, the ``.ipynb`` is rewritten from it (cell ids and outputs kept where cells
     match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
     rewritten; when both changed and their cells differ, the build stops: a person must choose.
-    With no record (a fresh checkout, or after ``make clean``) and cells that differ, nobody can
-    tell which was edited: the build stops and a person chooses.
+    With no record (a fresh checkout, or after ``make clean``), the file that differs from the
+    last commit is the edited one; when git cannot tell (both differ, or no repository), the
+    build stops and a person chooses.
     Returns a line per file rewritten.
     """
     record_file = paths.BUILD_DIR / "pairs.json"
@@ -180,9 +181,10 @@ def sync_pairs() -> list[str]:
         same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
         rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
         if not same:
-            # no record (first build here, or after `make clean`): both count as edited
-            py_changed = last is None or now["py"] != last["py"]
-            nb_changed = last is None or now["ipynb"] != last["ipynb"]
+            if last is None:  # no record (first build here, or after `make clean`): ask git
+                py_changed, nb_changed = _edited(py), _edited(ipynb)
+            else:
+                py_changed, nb_changed = now["py"] != last["py"], now["ipynb"] != last["ipynb"]
             if py_changed and not nb_changed:
                 jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(py)])
                 done.append(f"synced {rel}.ipynb from its .py copy")
@@ -190,7 +192,7 @@ def sync_pairs() -> list[str]:
                 jupytext_cli(["--quiet", "--to", "py:percent", str(ipynb)])
                 done.append(f"synced {rel}.py from its .ipynb")
             else:
-                both = "were both edited" if last else "differ, with no record of which was edited"
+                both = "were both edited" if last else "differ, and which was edited is unknown"
                 raise InputError(f"{rel}.py", f"{rel}.py and {rel}.ipynb {both}: keep one, "
                                  f"`jupytext --to ipynb --update {rel}.py` to keep the .py (the "
                                  f"reviewed copy) or `jupytext --to py:percent {rel}.ipynb` to "
@@ -201,6 +203,18 @@ def sync_pairs() -> list[str]:
         paths.BUILD_DIR.mkdir(parents=True, exist_ok=True)
         write_text_atomic(record_file, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return done
+
+
+def _edited(path: Path) -> bool:
+    """Whether ``path`` differs from the last commit (True when git cannot tell)."""
+    import subprocess
+
+    try:
+        res = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", path.name],
+                             cwd=path.parent, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return res.returncode != 0
 
 
 def plan(params: dict, only=None):
