@@ -10,6 +10,13 @@ Saving is deterministic: fixed DPI, fixed SVG hash salt, no date or software met
 same inputs give byte-identical files. SVG text stays text (``svg.fonttype = "none"``), so a
 graphics desk can edit it and a test can read it.
 
+Text from the data (a reader's name, a rule, a parameter's words) is drawn as given: mathtext is
+off for it (``$x^2$`` is five characters, a stray ``$`` or ``\\`` no error), and a character the
+house font lacks (a source named in Chinese) is drawn from a font on the machine that has it (a
+fallback: Debian's ``fonts-noto-cjk`` for Chinese, Japanese and Korean), else as a visible box
+(matplotlib's Last Resort font) that the figure's caption names. Text the house font draws
+keeps it alone, so the figures of ASCII data do not change.
+
 Colours: a dark vermillion and a blue from the Okabe-Ito palette (told apart by readers with any
 common colour-vision deficiency), each with at least 4.5:1 contrast on white; the highlighted
 mark also differs in size, outline or hatching, never by colour alone.
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import io
+import unicodedata
 from typing import NamedTuple
 
 import matplotlib
@@ -28,6 +36,8 @@ matplotlib.rcParams["svg.fonttype"] = "none"
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from . import labels, paths  # noqa: E402
@@ -39,6 +49,7 @@ PLAIN = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")  # 1,000
 HIGHLIGHT_COLOR = "#C04A00"  # dark vermillion: 5.0:1 on white
 BASE_COLOR = "#0072B2"  # Okabe-Ito blue: 5.2:1 on white
 NEUTRAL_COLOR = "#767676"  # grey: 4.5:1 on white
+LAST_RESORT = "Last Resort High-Efficiency"  # matplotlib's: a box naming any character's script
 
 
 class Figure(NamedTuple):
@@ -47,6 +58,7 @@ class Figure(NamedTuple):
     fig: object
     data: pd.DataFrame
     alt: str
+    undrawn: str = ""  # characters of its labels no font on this machine has (drawn as boxes)
 
 
 class FigureOutput:
@@ -77,6 +89,8 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     carrying the figure's alternative text, ``caption`` and links to the three files."""
     folder = folder or paths.FIGURES_DIR
     fig = figure.fig
+    if figure.undrawn:
+        caption = (caption.rstrip(". ") + ". " if caption else "") + _undrawn_note(figure.undrawn)
     _hide_empty_minor_labels(fig)
     png = b""
     for fmt, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
@@ -122,6 +136,135 @@ def drop_figure(name: str, folder=None) -> int:
     return removed
 
 
+# --------------------------------------------------------------------------- text as given
+
+_COVERAGE: dict[tuple, bool] = {}  # (font file, face, character) -> the face has a glyph for it
+_SYSTEM_FONTS_ADDED = False  # fonts fontconfig knows that matplotlib's font cache did not list
+
+
+def _has(path, index: int, char: str) -> bool:
+    key = (str(path), index, char)
+    if key not in _COVERAGE:
+        try:
+            font = font_manager.get_font(font_manager.FontPath(str(path), index))
+            _COVERAGE[key] = font.get_char_index(ord(char)) != 0
+        except (OSError, RuntimeError, ValueError):  # an unreadable font file: not a candidate
+            _COVERAGE[key] = False
+    return _COVERAGE[key]
+
+
+def _family_fonts(prop) -> list:
+    """The font files matplotlib draws ``prop`` with: one per family it can find."""
+    found = []
+    for family in prop.get_family():
+        one = prop.copy()
+        one.set_family(family)
+        try:
+            found.append(font_manager.findfont(one, fallback_to_default=False))
+        except ValueError:
+            continue
+    return found or [font_manager.findfont(prop)]
+
+
+def _lacking(text: str, fonts) -> list[str]:
+    """The characters of ``text`` none of ``fonts`` has (line breaks aside), in order."""
+    return [c for c in dict.fromkeys(text) if c != "\n"
+            and not any(_has(f, getattr(f, "face_index", 0), c) for f in fonts)]
+
+
+def _add_system_fonts() -> None:
+    """Register the fonts fontconfig lists that matplotlib's font cache does not (a font
+    installed after the cache was written), once per process; only ever called for a
+    character the known fonts lack."""
+    global _SYSTEM_FONTS_ADDED
+    if _SYSTEM_FONTS_ADDED:
+        return
+    _SYSTEM_FONTS_ADDED = True
+    known = {e.fname for e in font_manager.fontManager.ttflist}
+    for path in sorted(set(font_manager.findSystemFonts()) - known):
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue
+
+
+def _candidates() -> list:
+    """The upright fonts matplotlib knows, but its Last Resort font (boxes, not letters)."""
+    return [e for e in font_manager.fontManager.ttflist
+            if e.style == "normal" and e.name != LAST_RESORT]
+
+
+def fallback_fonts(text: str) -> list[str]:
+    """Families of fonts on this machine that, between them, have the characters of ``text``
+    the house font lacks (chosen one at a time, the one with most of those still missing
+    first; for Han characters the Simplified Chinese face unless the text has kana or hangul).
+    Empty when the house font has them all, or when no font has any of them."""
+    missing = _lacking(text, _family_fonts(font_manager.FontProperties()))
+    if not missing:
+        return []
+    entries = _candidates()
+    if not any(_has(e.fname, e.index, c) for e in entries for c in missing):
+        _add_system_fonts()
+        entries = _candidates()
+    names = " ".join(unicodedata.name(c, "") for c in text)
+    region = "JP" if "KATAKANA" in names or "HIRAGANA" in names else \
+        "KR" if "HANGUL" in names else "SC"
+    families: list[str] = []
+    while missing:
+        scored = sorted((-sum(_has(e.fname, e.index, c) for c in missing),
+                         region not in e.name.split(), e.name) for e in entries
+                        if e.name not in families)
+        if not scored or scored[0][0] == 0:
+            break
+        best = scored[0][2]
+        families.append(best)
+        covered = [e for e in entries if e.name == best]
+        missing = [c for c in missing if not any(_has(e.fname, e.index, c) for e in covered)]
+    return families
+
+
+def _literal(*texts) -> str:
+    """Draw each matplotlib Text as given: mathtext off, and a fallback font for the characters
+    the house font lacks. A character no font on the machine has is drawn by matplotlib's Last
+    Resort font (a box naming its script; the SVG keeps the character). Returns those
+    characters, for the caption. ASCII text costs one check and is left as it was."""
+    undrawn: dict[str, None] = {}
+    for t in texts:
+        t.set_parse_math(False)
+        s = t.get_text()
+        if not s or s.isascii() or not _lacking(s, _family_fonts(t.get_fontproperties())):
+            continue
+        t.set_fontfamily(list(dict.fromkeys([*t.get_fontfamily(), *fallback_fonts(s)])))
+        if lacking := _lacking(s, _family_fonts(t.get_fontproperties())):
+            undrawn.update(dict.fromkeys(lacking))
+            t.set_fontfamily([*t.get_fontfamily(), LAST_RESORT])
+    return "".join(undrawn)
+
+
+def _axes_text(ax, *tick_axes) -> list:
+    """The text of ``ax`` that can come from the data: titles, axis labels, texts and
+    annotations, the legend's, and the tick labels of ``tick_axes`` (category axes; the
+    numeric axes' tick labels are the formatters' and stay as they are)."""
+    texts = [c for c in ax.get_children() if isinstance(c, Text)]
+    texts += [ax.xaxis.label, ax.yaxis.label]
+    if (legend := ax.get_legend()) is not None:
+        texts += [legend.get_title(), *legend.get_texts()]
+    for axis in tick_axes:
+        axis.get_majorticklabels()  # sets the ticks' text
+        texts += [label for tick in axis.get_major_ticks() for label in (tick.label1, tick.label2)]
+    return texts
+
+
+def _undrawn_note(chars: str) -> str:
+    """One line for a caption: the characters the figure draws as boxes."""
+    shown = ", ".join(f"U+{ord(c):04X}" + (f" {c}" if c.isprintable() and not c.isspace() else "")
+                      for c in chars[:8])
+    if len(chars) > 8:
+        shown += f" and {len(chars) - 8:,} more"
+    return ("Characters drawn as boxes (no font for them on the machine that drew this figure): "
+            f"{shown}.")
+
+
 def _one_post(r) -> str:
     return f"{int(r['replies']):,} replies to {int(r['likes']):,} likes"
 
@@ -161,7 +304,8 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "U
     note = f"{len(plotted):,} posts" + (f"; {left_out:,} with 0 likes or 0 replies not shown"
                                         if left_out else "")
     ax.legend(loc="lower right", fontsize=9, title=note, title_fontsize=8)
-    return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id, tz))
+    return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id, tz),
+                  _literal(*_axes_text(ax)))
 
 
 def _alt_likes_vs_replies(data, plotted, highlight_id, tz) -> str:
@@ -197,7 +341,7 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
                linewidths=0, label="reply/like ratio of a post",
                rasterized=len(data) > RASTER_ABOVE)
     ax.plot(data["created_local"], data["trailing_median"], color="0.15", lw=1.5,
-            label=f"typical level: median of the previous {span}")
+            label=f"typical level: median of the previous {labels.drawable(span)}")
     ax.axhline(1, color=HIGHLIGHT_COLOR, lw=1, ls="--", label="replies = likes")
     hl = data.loc[data["id"] == highlight_id]
     if len(hl) and pd.notna(hl.iloc[0]["reply_like_ratio"]):
@@ -210,7 +354,8 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
                     textcoords="offset points", va="bottom" if above else "top", fontsize=9,
                     color=HIGHLIGHT_COLOR, bbox={"boxstyle": "square,pad=0.15", "fc": "white",
                                                  "ec": "none", "alpha": 0.85})
-    ax.set(yscale="log", ylabel="Replies per like (log scale)", xlabel=f"Date ({tz})",
+    ax.set(yscale="log", ylabel="Replies per like (log scale)",
+           xlabel=f"Date ({labels.drawable(tz)})",
            title="Replies per like, post by post")
     ax.yaxis.set_major_formatter(PLAIN)
     top = data["reply_like_ratio"].max()
@@ -232,7 +377,7 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
         alt += f". The highlighted post: {r['reply_like_ratio']:.2f} replies per like"
         if pd.notna(r["trailing_median"]):
             alt += f", against a median of {r['trailing_median']:.2f}"
-    return Figure(fig, out, alt + ".")
+    return Figure(fig, out, alt + ".", _literal(*_axes_text(ax)))
 
 
 def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
@@ -240,7 +385,7 @@ def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
     (the one this build uses) is highlighted by colour and hatching."""
     fig, ax = plt.subplots(figsize=(9, 3))
     chosen = [d == definition for d in counts["definition"]]
-    bars = ax.barh(counts["rule"], counts["posts_flagged"],
+    bars = ax.barh(counts["rule"].map(labels.drawable), counts["posts_flagged"],
                    color=[HIGHLIGHT_COLOR if c else BASE_COLOR for c in chosen])
     for bar, c in zip(bars, chosen, strict=True):
         if c:
@@ -248,7 +393,8 @@ def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
     for y, v in enumerate(counts["posts_flagged"]):
         ax.text(v, y, f" {v:,}", va="center", fontsize=10)
     ax.invert_yaxis()
-    ax.set(xlabel=f"Posts flagged (hatched: \u201c{definition}\u201d, the definition used)",
+    ax.set(xlabel=f"Posts flagged (hatched: \u201c{labels.drawable(definition)}\u201d, the "
+                  "definition used)",
            ylabel="", title="Posts flagged, by definition")
     ax.set_xlim(0, max(1, counts["posts_flagged"].max()) * 1.2)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
@@ -257,13 +403,14 @@ def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
              zip(counts["definition"], counts["rule"], counts["posts_flagged"], strict=True)]
     alt = ("Bar chart of posts flagged by each definition of ratioed: " + "; ".join(parts)
            + f". The definition used, \u201c{definition}\u201d, is highlighted.")
-    return Figure(fig, counts, alt)
+    return Figure(fig, counts, alt, _literal(*_axes_text(ax, ax.yaxis)))
 
 
 def highlight_captures(readings: pd.DataFrame) -> Figure:
     """Grouped bars: the highlighted post's counts in each capture and in reporters' readings."""
-    long = readings.melt(id_vars=["reading"], value_vars=["replies", "retruths", "likes"],
-                         var_name="count", value_name="value")
+    long = readings.assign(reading=readings["reading"].map(labels.drawable)).melt(
+        id_vars=["reading"], value_vars=["replies", "retruths", "likes"], var_name="count",
+        value_name="value")
     fig, ax = plt.subplots(figsize=(8, 3.2 + 0.3 * len(readings)))
     sns.barplot(data=long, y="reading", x="value", hue="count", ax=ax,
                 palette=[HIGHLIGHT_COLOR, NEUTRAL_COLOR, BASE_COLOR])
@@ -280,4 +427,4 @@ def highlight_captures(readings: pd.DataFrame) -> Figure:
         f"{r['reading']}: {labels.number(r['replies'], 0)} replies, "
         f"{labels.number(r['retruths'], 0)} re-truths, {labels.number(r['likes'], 0)} likes"
         for _, r in readings.iterrows()) + "."  # per-row: a few readings, in words
-    return Figure(fig, readings, alt)
+    return Figure(fig, readings, alt, _literal(*_axes_text(ax, ax.yaxis)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers as _num
+import unicodedata
 from datetime import datetime
 
 # the definitions of "ratioed" in words (the rules themselves: ratioed.ratios.RULES)
@@ -54,6 +55,19 @@ def number(value, digits: int = 2) -> str:
         value = float(value)
         return "" if math.isnan(value) else f"{value:,.{digits}f}"
     return "" if value is None else str(value)
+
+
+UNDRAWN = "\u25a1"  # WHITE SQUARE: stands for a character no font draws (a control character)
+
+
+def drawable(text):
+    """Text as a figure can draw it: control characters (a line break aside) and lone
+    surrogates, which no font draws and no SVG may hold, become ``UNDRAWN``. Anything that is
+    not text is returned as it is."""
+    if not isinstance(text, str) or text.isascii() and text.isprintable():
+        return text
+    return "".join(UNDRAWN if c != "\n" and unicodedata.category(c) in ("Cc", "Cs") else c
+                   for c in text)
 
 
 def window(window: str) -> str:
