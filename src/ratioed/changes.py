@@ -54,7 +54,7 @@ def _numbers(root: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     numbers = json.loads(path.read_text(encoding="utf-8"))
-    for claim in (numbers.get("claims") or {}).values():  # verdicts: compared from claims.csv
+    for claim in (numbers.get("claims") or {}).values():  # per-row: a few claims; verdicts from claims.csv
         if isinstance(claim, dict):
             claim.pop("status", None)
     return _flatten(numbers)
@@ -132,7 +132,7 @@ def summary(changes: pd.DataFrame | None) -> str:
     nums = changes.loc[changes["kind"] == "number changed"]
     if len(nums):  # named, so an edited input (a reporter's reading) is seen in the line
         named = [f"{r.key} {r.before or 'absent'} \u2192 {r.after or 'absent'}"
-                 for r in nums.head(3).itertuples()]
+                 for r in nums.head(3).itertuples()]  # per-row: three
         parts.append(f"{len(nums)} number{'s' if len(nums) != 1 else ''} changed: "
                      + ", ".join(named) + (" ..." if len(nums) > 3 else ""))
     return "; ".join(parts)

@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _refuse_undecodable(args: argparse.Namespace) -> None:
     """A file name on the command line that is not UTF-8 (Python holds its bytes as surrogate
     escapes) cannot be passed on to Arrow, DuckDB or the notebooks: one line naming it."""
-    for value in vars(args).values():
+    for value in vars(args).values():  # per-row: a few arguments
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str):
                 try:
