@@ -199,19 +199,27 @@ def test_a_missing_story_notebook_stops_the_build(project, week):
 
 def test_an_ipynb_edit_with_no_pairs_record_is_not_overwritten(project, week):
     """After `make clean` (no record of the last sync), outside git, a notebook saved from
-    Jupyter alone differs from its .py: the build stops and asks, instead of overwriting the
-    edit. (In a git checkout, the file that differs from the last commit wins.)"""
+    Jupyter alone differs from its .py: the later-written file wins, so the .py is brought in
+    line with the edit; when the two were written at the same time, the build asks. (In a git
+    checkout, the file that differs from the last commit wins.)"""
     import nbformat
 
-    ipynb = project / "notebooks/02-ratios.ipynb"
+    ipynb, py = project / "notebooks/02-ratios.ipynb", project / "notebooks/02-ratios.py"
     nb = nbformat.read(ipynb, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("A made-up note saved from Jupyter."))
     nbformat.write(nb, ipynb)
     (project / "build/pairs.json").unlink()
+    t = py.stat().st_mtime_ns
+    os.utime(ipynb, ns=(t, t))  # the same time: nobody can tell which was edited
     res = build(project, str(week))
     assert res.returncode == 2, res.stderr
     assert "differ, and which was edited is unknown" in res.stderr
     assert "A made-up note saved from Jupyter." in ipynb.read_text()
+    os.utime(ipynb, ns=(t + 10**9, t + 10**9))  # saved after the .py: the edit is kept
+    res = build(project, str(week))
+    assert res.returncode == 0, res.stderr
+    assert "synced notebooks/02-ratios.py from its .ipynb" in res.stderr
+    assert "A made-up note saved from Jupyter." in py.read_text()
 
 
 def test_an_edited_observation_is_named_in_the_change_line(project, week):

@@ -154,8 +154,8 @@ def sync_pairs() -> list[str]:
     match); when only the ``.ipynb`` changed (saved from Jupyter without pairing), the ``.py`` is
     rewritten; when both changed and their cells differ, the build stops: a person must choose.
     With no record (a fresh checkout, or after ``make clean``), the file that differs from the
-    last commit is the edited one; when git cannot tell (both differ, or no repository), the
-    build stops and a person chooses.
+    last commit is the edited one; outside git, the one written later. When neither tells (both
+    differ from the commit, or the same time), the build stops and a person chooses.
     Returns a line per file rewritten.
     """
     record_file = paths.BUILD_DIR / "pairs.json"
@@ -181,8 +181,8 @@ def sync_pairs() -> list[str]:
         same = ipynb.exists() and cells(jupytext.read(py)) == cells(jupytext.read(ipynb))
         rel = ipynb.relative_to(paths.PROJ_ROOT).with_suffix("")
         if not same:
-            if last is None:  # no record (first build here, or after `make clean`): ask git
-                py_changed, nb_changed = _edited(py), _edited(ipynb)
+            if last is None:  # no record (first build here, or after `make clean`)
+                py_changed, nb_changed = _edited(py, ipynb)
             else:
                 py_changed, nb_changed = now["py"] != last["py"], now["ipynb"] != last["ipynb"]
             if py_changed and not nb_changed:
@@ -205,16 +205,25 @@ def sync_pairs() -> list[str]:
     return done
 
 
-def _edited(path: Path) -> bool:
-    """Whether ``path`` differs from the last commit (True when git cannot tell)."""
+def _edited(py: Path, ipynb: Path) -> tuple[bool, bool]:
+    """Which of a notebook's two files was edited, with no record of the last sync: those that
+    differ from the last commit; outside a git checkout, the one written later (both when their
+    times are equal)."""
     import subprocess
 
-    try:
-        res = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", path.name],
-                             cwd=path.parent, capture_output=True, timeout=30)
+    def git(*args) -> int:
+        return subprocess.run(["git", *args], cwd=py.parent, capture_output=True,
+                              timeout=30).returncode
+
+    try:  # tracked in a checkout: compare with the last commit
+        tracked = git("ls-files", "--error-unmatch", py.name, ipynb.name) == 0
+        res = [git("diff", "--quiet", "HEAD", "--", p.name) for p in (py, ipynb)] if tracked else []
     except (OSError, subprocess.TimeoutExpired):
-        return True
-    return res.returncode != 0
+        res = []
+    if res and all(code in (0, 1) for code in res):
+        return res[0] == 1, res[1] == 1
+    a, b = py.stat().st_mtime_ns, ipynb.stat().st_mtime_ns
+    return a >= b, b >= a
 
 
 def plan(params: dict, only=None):
