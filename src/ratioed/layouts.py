@@ -15,6 +15,7 @@ to say precisely where and what is wrong.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -39,19 +40,90 @@ TRUTH_SOCIAL_START = pd.Timestamp("2022-02-01", tz="UTC")  # the platform's firs
 # An ISO 8601 time with a time of day: what a post's or a capture's time must look like.
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
 ZONE_SUFFIX = r"(Z|[+-]\d{2}(:?\d{2})?)$"
-_TEXT_FIELDS = ("content", "url")
+_TEXT_FIELDS = ("content", "url", "account")
+
+
+# Wrappers the loader does not open: named, so the user knows what to do (magic bytes first).
+_REFUSED_WRAPPERS = (
+    (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it first: unxz FILE"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", "decompress it first: unzstd FILE"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract the file from it first"),
+    (b"Rar!\x1a\x07", "a RAR archive", "extract the file from it first"),
+    (b"\xff\xfe\x00\x00", "UTF-32 text", "save it as UTF-8"),
+    (b"\x00\x00\xfe\xff", "UTF-32 text", "save it as UTF-8"),
+)
+_BLANK = b" \t\r\n"
+_BLOCK = 1 << 16
 
 
 def sniff(path: Path) -> str:
-    """The layout of ``path``: json, feed, jsonl, csv, parquet -- or gzip/utf16 (an archive in
-    a wrapper that :func:`unwrap` removes). Anything else is an :class:`InputError` saying what
-    the file is."""
+    """The layout of ``path``: json, feed, jsonl, csv, parquet, statuses -- or gzip/utf16 (an
+    archive in a wrapper that :func:`unwrap` removes). Anything else is an :class:`InputError`
+    saying what the file is (what kind of file it looks like; never its bytes).
+
+    JSON layouts are told apart by structure: the keys of the first record (the first element
+    of an array, the first non-blank line), found by a structural scan of as many bytes as that
+    record takes (:func:`_first_object_keys`), never by a pattern over a fixed prefix."""
+    suffix = path.suffix.lower()
     with open(path, "rb") as fh:
         head = fh.read(4096)
+        kind = _wrapper(path, head)
+        if kind is not None:
+            return kind
+        text = head[3:] if head[:3] == b"\xef\xbb\xbf" else head
+        text = text.lstrip(_BLANK)
+        while not text and head:  # blank lines first: read on to the first other byte
+            head = fh.read(_BLOCK)
+            text = head.lstrip(_BLANK)
+        if not text:
+            raise InputError(path, "file is empty (only whitespace)")
+        if text[:1] == b"<" and re.match(rb"<(!doctype\s+html|html|head|body|!--)", text, re.I):
+            raise InputError(path, "an HTML page, not an archive file (an error or sign-in page "
+                                   "saved instead of the data?)")
+        if text[:1] == b"[":
+            keys = _first_object_keys(fh, text, array=True)
+            return "statuses" if keys.get("account") == b"{" else "json"
+        if text[:1] == b"{":
+            if b"\n" not in text:
+                text += fh.readline()  # the whole first line (one record of JSON Lines)
+            keys = _first_object_keys(None, text.split(b"\n", 1)[0], array=False)
+            if keys.get("account") == b"{":
+                return "statuses"  # the platform's own API layout (Mastodon Status entities)
+            if suffix in (".jsonl", ".ndjson"):
+                return "jsonl"
+            if "\x00open" in keys or "new_posts" in keys:
+                return "feed"  # an object not closed on its first line: pretty-printed
+            return "jsonl"
+    if suffix == ".parquet":
+        raise InputError(path, "not a Parquet file (no PAR1 magic bytes); truncated download?")
+    if b"\x00" not in text:
+        try:
+            first = next(csv.reader([text.split(b"\n", 1)[0].decode("utf-8")]), [])
+        except (UnicodeDecodeError, csv.Error):
+            first = []
+        if len(first) > 1 and any(c.strip().lower() == "id" for c in first):
+            return "csv"
+    raise InputError(path, f"unknown layout: {_looks_like(text)}, not archive JSON, JSON "
+                           "Lines, CSV (a header naming an 'id' column), Parquet or a daily "
+                           "feed file")
+
+
+def _wrapper(path: Path, head: bytes) -> str | None:
+    """gzip, utf16 or parquet from the first bytes; an InputError for wrappers not read."""
     if head[:4] == b"PAR1":
         return "parquet"
     if head[:2] == b"\x1f\x8b":
         return "gzip"
+    for magic, what, hint in _REFUSED_WRAPPERS:
+        if head.startswith(magic):
+            raise InputError(path, f"{what}, not an archive file", hint=hint)
+    if head[:3] == b"BZh" and head[3:4] in b"123456789" and len(head) > 4:
+        raise InputError(path, "a bzip2-compressed file, not an archive file",
+                         hint="decompress it first: bunzip2 FILE")
+    if len(head) >= 8 and ((head[0] and not any(head[1:4]) and head[4] and not any(head[5:8]))
+                           or (not any(head[:3]) and head[3] and not any(head[4:7]) and head[7])):
+        raise InputError(path, "UTF-32 text (four bytes per character), not an archive file",
+                         hint="save it as UTF-8")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 3 and head[1] == 0 and head[0] != 0
                                                   and head[3] == 0):
         return "utf16"
@@ -61,43 +133,121 @@ def sniff(path: Path) -> str:
     if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # the OLE2 container of .xls files
         raise InputError(path, "an old Excel workbook (.xls), not an archive file",
                          hint="export the sheet as CSV (UTF-8)")
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not text:
-        raise InputError(path, "file is empty (only whitespace)")
-    if text[:1] == b"<" and re.match(rb"<(!doctype\s+html|html|head|body|!--)", text, re.I):
-        raise InputError(path, "an HTML page, not an archive file (an error or sign-in page "
-                               "saved instead of the data?)")
-    suffix = path.suffix.lower()
-    if text[:1] in (b"[", b"{") and _STATUS_MARK.search(_head(path)):
-        return "statuses"  # the platform's own API layout (Mastodon Status entities)
-    if text[:1] == b"[":
-        return "json"
-    if text[:1] == b"{":
-        if suffix in (".jsonl", ".ndjson"):
-            return "jsonl"
-        first_line = text.split(b"\n", 1)[0].strip()
-        try:
-            obj = orjson.loads(first_line)
-        except orjson.JSONDecodeError:
-            return "feed"  # a pretty-printed object: the feed layout
-        return "feed" if isinstance(obj, dict) and "new_posts" in obj else "jsonl"
-    if suffix == ".parquet":
-        raise InputError(path, "not a Parquet file (no PAR1 magic bytes); truncated download?")
-    first_line = text.split(b"\n", 1)[0].lower()
-    if b"id" in first_line and b"," in first_line:
-        return "csv"
-    raise InputError(path, "unknown layout: expected archive JSON/JSON Lines/CSV/Parquet or a "
-                           "daily feed file (first bytes: " + repr(head[:40]) + ")")
+    return None
 
 
-# A key "account" holding an object: the Mastodon API's Status entity, never the archive's
-# flat layout (whose text escapes any quote it holds, hence the look-behind).
-_STATUS_MARK = re.compile(rb'(?<!\\)"account"\s*:\s*\{')
+def _looks_like(text: bytes) -> str:
+    """What a file looks like, in words (its bytes are never shown: it may be any file)."""
+    sample = text[:4096]
+    if b"\x00" in sample:
+        return "binary data (it holds NUL bytes)"
+    try:
+        decoded = sample.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(sample) - 4:
+            return "binary data, or text that is not UTF-8"
+        decoded = sample[:err.start].decode("utf-8")
+    controls = sum(1 for ch in decoded if ch < " " and ch not in "\t\r\n")
+    if controls > len(decoded) // 100:
+        return "binary data (it holds control characters)"
+    return "text"
 
 
-def _head(path: Path, size: int = 1 << 16) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(size)
+def _first_object_keys(fh, buf: bytes, array: bool) -> dict:
+    """The keys of the first JSON object in ``buf`` (an array's first element when ``array``,
+    else the object ``buf`` starts with), each with the first byte of its value (``b"{"`` for
+    an object). With ``fh``, reads on (doubling) until that object is closed; a key
+    ``"\\x00open"`` says it never closed in what was read. Structural: nothing is decoded but
+    the keys, so a deep, huge or malformed value costs one vectorised scan, no recursion."""
+    while True:
+        start = len(buf) - len(buf[1:].lstrip(_BLANK)) if array else 0
+        if start >= len(buf) and fh is not None:  # "[" and blank space so far
+            more = fh.read(_BLOCK)
+            if more:
+                buf += more
+                continue
+        if buf[start:start + 1] != b"{":
+            return {}
+        scan = _Scan(buf)
+        inner = int(scan.depth[start])  # the depth of the object's members
+        closed = scan.depth[start:] < inner
+        if closed.any():
+            return scan.keys(start, start + int(np.argmax(closed)), inner)
+        more = fh.read(max(len(buf), _BLOCK)) if fh is not None else b""
+        if not more:
+            return {**scan.keys(start, len(buf), inner), "\x00open": b""}
+        buf += more
+
+
+class _Scan:
+    """A vectorised structural scan of JSON bytes: which bytes lie outside strings, and the
+    nesting depth after each byte (Python's json recurses; this does not). ``state``: what the
+    bytes before ``buf`` leave (inside a string?, depth, trailing backslashes)."""
+
+    def __init__(self, buf: bytes, state: tuple[int, int, int] = (0, 0, 0)):
+        a = np.frombuffer(buf, dtype=np.uint8)
+        in_string, depth0, carry = state
+        self.buf, self.a, n = buf, a, len(a)
+        quote = np.flatnonzero(a == 34)
+        back = a == 92
+        if len(quote) and back.any():  # a quote after an odd run of backslashes is escaped
+            idx = np.arange(n, dtype=np.int64)
+            last = np.maximum.accumulate(np.where(back, -1 - carry, idx))
+            prev = quote - 1
+            run = np.where(prev >= 0, prev - last[np.maximum(prev, 0)], carry)
+            quote = quote[run % 2 == 0]
+        toggle = np.zeros(n, dtype=np.int8)
+        toggle[quote] = 1
+        inside = (np.cumsum(toggle, dtype=np.int64) + in_string) & 1
+        self.outside = inside == 0
+        step = np.zeros(n, dtype=np.int32)
+        step[self.outside & ((a == 91) | (a == 123))] = 1
+        step[self.outside & ((a == 93) | (a == 125))] = -1
+        self.depth = np.cumsum(step, dtype=np.int32) + depth0
+        plain = np.flatnonzero(~back)
+        tail = n - 1 - int(plain[-1]) if len(plain) else n + carry
+        self.state = (int(inside[-1]) if n else in_string,
+                      int(self.depth[-1]) if n else depth0, tail)
+
+    def marks(self, byte: int, depth: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Positions of ``byte`` outside strings at ``depth`` in ``[lo, hi)``."""
+        hi = len(self.a) if hi is None else hi
+        a, out, d = self.a[lo:hi], self.outside[lo:hi], self.depth[lo:hi]
+        return np.flatnonzero((a == byte) & out & (d == depth)) + lo
+
+    def keys(self, lo: int, hi: int, depth: int) -> dict:
+        """The keys of the object spanning ``[lo, hi)`` whose members lie at ``depth``, each
+        with the first byte of its value."""
+        out = {}
+        for colon in self.marks(58, depth, lo, hi).tolist():  # per-key: one object's keys
+            key = _key_before(self.buf, colon)
+            if key is not None:
+                out.setdefault(key, self.buf[colon + 1:colon + 65].lstrip(_BLANK)[:1])
+        return out
+
+
+def _key_before(buf: bytes, colon: int) -> str | None:
+    """The JSON string right before the ``:`` at ``colon`` (an object's key), decoded."""
+    end = colon - 1
+    while end > 0 and buf[end] in _BLANK:
+        end -= 1
+    if end < 1 or buf[end] != 34:
+        return None
+    i = end
+    while True:
+        i = buf.rfind(b'"', max(0, end - 4096), i)
+        if i < 0:
+            return None
+        j = i
+        while j > 0 and buf[j - 1] == 92:
+            j -= 1
+        if (i - j) % 2 == 0:
+            break
+    try:
+        key = json.loads(buf[i:end + 1])
+    except (ValueError, RecursionError):
+        return None
+    return key if isinstance(key, str) else None
 
 
 def unwrap(path: Path, wrapper: str, folder: Path) -> Path:
@@ -123,10 +273,46 @@ def _counter(fmt: str):
     return lambda i: fmt.format(i + 1)
 
 
+class _LongInt:
+    """A JSON integer too long for Python's int (which refuses over 4,300 digits, and whose
+    text would flood a message): kept as its digits, checked as a number later."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: str):
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return self.digits
+
+    __str__ = __repr__
+
+
+def _int(digits: str):
+    """json's ``parse_int``: an int, or :class:`_LongInt` past 40 digits (no id or count has
+    as many; validation refuses it with its row and field)."""
+    return int(digits) if len(digits) <= 40 else _LongInt(digits)
+
+
 def _kind(v) -> str:
     return ("a JSON object" if isinstance(v, dict) else "a JSON list" if isinstance(v, list)
             else "true/false" if isinstance(v, bool) else "a number"
-            if isinstance(v, (int, float)) else "text" if isinstance(v, str) else type(v).__name__)
+            if isinstance(v, (int, float, _LongInt)) else "text" if isinstance(v, str)
+            else type(v).__name__)
+
+
+def _brief(v, size: int = 80) -> str:
+    """``repr(v)`` cut to ``size`` characters, for a message (never the whole of a huge or
+    deep value: a list or object is named by its kind)."""
+    if isinstance(v, (dict, list)):
+        return _kind(v)
+    text = repr(v if not isinstance(v, str) else v[:size])
+    return text if len(text) <= size else text[:size - 3] + "..."
+
+
+def _shown(v, size: int = 80) -> str:
+    """``": " + _brief(v)``, or "" for a list or object (its kind is said already)."""
+    return "" if isinstance(v, (dict, list)) else ": " + _brief(v, size)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -141,20 +327,77 @@ def _pairs(pairs):
     return obj
 
 
-def _loads(path: Path, data: bytes, line: int | None = None):
+def _loads(path: Path, data: bytes, line: int | None = None, shape: str = "array",
+           locate=None):
+    """Parse JSON text (the exact path). ``shape`` says where records are, to name the one
+    nested too deep for Python's json: ``array`` (a list of records), ``line`` (one record,
+    on line ``line``) or ``feed`` (records in ``new_posts``)."""
     try:
-        return json.loads(data, object_pairs_hook=_pairs)
+        return json.loads(data, object_pairs_hook=_pairs, parse_int=_int)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         where = line or getattr(err, "lineno", None)
         msg = getattr(err, "msg", str(err))
         raise InputError(path, f"malformed or truncated JSON: {msg}",
                          where=f"line {where}" if where else None) from None
+    except RecursionError:
+        raise _too_deep(path, data, shape, locate or _counter("record {}"), line) from None
+
+
+_MAX_DEPTH = 100  # arrays/objects inside one another; a post record nests 3 deep, a status 6
+
+
+def _too_deep(path: Path, data: bytes, shape: str, locate, line: int | None) -> InputError:
+    """The error for JSON nested deeper than Python's json can read, naming the record and the
+    field where the nesting first passes :data:`_MAX_DEPTH` (a blockwise structural scan:
+    bounded memory, no recursion). Levels 1-3 are followed: for each, where the container
+    holding that spot opened, the commas since (its element's index) and the last colon (its
+    key)."""
+    levels = {lv: [-1, 0, -1] for lv in (1, 2, 3)}  # open, commas since, last colon
+    state, block, hit = (0, 0, 0), 1 << 22, None
+    for lo in range(0, len(data), block):
+        scan = _Scan(data[lo:lo + block], state)
+        over = np.flatnonzero(scan.depth > _MAX_DEPTH)
+        hi = int(over[0]) if len(over) else len(scan.a)
+        for lv, st in levels.items():
+            opens = np.union1d(scan.marks(91, lv, 0, hi), scan.marks(123, lv, 0, hi))
+            commas, colons = scan.marks(44, lv, 0, hi), scan.marks(58, lv, 0, hi)
+            if len(opens):
+                o = int(opens[-1])
+                after = colons[colons > o]
+                st[:] = [lo + o, int((commas > o).sum()), lo + int(after[-1]) if len(after) else -1]
+            else:
+                st[1] += len(commas)
+                if len(colons):
+                    st[2] = lo + int(colons[-1])
+        if len(over):
+            hit = lo + hi
+            break
+        state = scan.state
+
+    def key(lv):
+        opened, _, colon = levels[lv]
+        return _key_before(data, colon) if 0 <= opened < colon else None
+
+    where, field = None, None
+    if shape == "line":
+        where, field = f"line {line}" if line else None, key(1)
+    elif shape == "feed":
+        field = key(1)
+        if field == "new_posts" and levels[2][0] >= 0:
+            where, field = locate(levels[2][1]), key(3)
+    elif levels[1][0] >= 0:
+        where, field = locate(levels[1][1]), key(2)
+    problem = (f"JSON nested more than {_MAX_DEPTH} levels deep (lists or objects inside one "
+               "another): not a post's value" if hit is not None else
+               "JSON nested too deep to read")
+    return InputError(path, problem, where=where, field=field)
 
 
 def _duckdb_json(path: Path, fmt: str, wanted: list[str]) -> pa.Table | None:
     """Read a JSON array or JSON Lines file with DuckDB (C++, multi-threaded): every field as
-    text (JSON numbers keep their digits), media as a list. None when DuckDB refuses the file or
-    a text value may be a JSON object or list; the exact path then reads it."""
+    text (JSON numbers keep their digits), media as a list. None when DuckDB refuses the file
+    (or its name) or a value asked for as text may not have been JSON text; the exact path then
+    reads it and checks the JSON type of every value."""
     import duckdb
 
     columns = {f: ("VARCHAR[]" if f == "media" else "VARCHAR") for f in wanted}
@@ -163,27 +406,81 @@ def _duckdb_json(path: Path, fmt: str, wanted: list[str]) -> pa.Table | None:
     try:
         table = con.sql(f"SELECT * FROM read_json(?, format='{fmt}', columns={spec}, "
                         "maximum_object_size=1073741824)", params=[str(path)]).to_arrow_table()
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeError):  # UnicodeError: a file name that is not UTF-8
         return None
     finally:
         con.close()
-    # DuckDB writes a nested value asked for as text as its JSON: "{..." or "[...". Rare in
-    # real text, so such a file takes the exact path, which tells text from nesting.
+    # DuckDB writes any JSON value asked for as text as text: an object or list as its JSON
+    # ("{...", "[..."), true/false and numbers as their digits. Text that looks like one of
+    # them is rare in real posts, so such a file takes the exact path, which tells text from
+    # the other types; so does a media list holding a null.
     for f in (*_TEXT_FIELDS, "media"):
         if f not in table.column_names:
             continue
         col = table.column(f)
         if f == "media":
             col = pc.list_flatten(col)
-        if len(col) and (pc.any(pc.starts_with(col, "{")).as_py()
-                         or pc.any(pc.starts_with(col, "[")).as_py()):
+            if col.null_count:
+                return None
+        if len(col) and _maybe_not_text(col):
             return None
     return table
 
 
+# what DuckDB makes of a JSON value that is not text, asked for as text: an object or list,
+# true/false, a number (its digits as written, or as DuckDB prints a double)
+_NOT_TEXT = r"^(?:[\[{]|(?:true|false)$|-?[0-9][0-9.eE+-]*$|-?(?:inf|nan)$)"
+_NOT_TEXT_FIRST = np.zeros(256, dtype=bool)
+_NOT_TEXT_FIRST[list(b"[{tf-0123456789in")] = True
+
+
+def _maybe_not_text(col) -> bool:
+    """Whether any value matches :data:`_NOT_TEXT`: the regex runs only on the rows whose
+    first byte could start a match (read from Arrow's buffers: one gather per chunk)."""
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        if not len(chunk) or chunk.null_count == len(chunk):
+            continue
+        bufs = chunk.buffers()
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else None
+        starts = offsets[:-1]
+        filled = offsets[1:] > starts
+        if data is None or not filled.any():
+            continue
+        maybe = np.zeros(len(chunk), dtype=bool)
+        maybe[filled] = _NOT_TEXT_FIRST[data[starts[filled]]]
+        if maybe.any():
+            rows = chunk.filter(pa.array(maybe))
+            if pc.any(pc.match_substring_regex(rows, _NOT_TEXT)).as_py():
+                return True
+    return False
+
+
+def _text_array(path: Path, values: list, typ: pa.DataType, locate, field: str) -> pa.Array:
+    """``pa.array(values, typ)``; text holding a lone UTF-16 surrogate (JSON's ``"\\ud800"``,
+    half of a character: UTF-8 cannot hold it) is refused with its record and field."""
+    try:
+        return pa.array(values, type=typ)
+    except (UnicodeError, pa.ArrowInvalid):
+        for i, v in enumerate(values):  # per-row: the error path, find the value
+            for text in (v if isinstance(v, list) else [v]):
+                if isinstance(text, str):
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeError as err:
+                        code = f"\\u{ord(text[err.start]):04x}"
+                        raise InputError(path, f"holds a lone UTF-16 surrogate ({code}, half "
+                                               "of a character, written by a broken encoder); "
+                                               "the text cannot be read as it is",
+                                         where=locate(i), field=field) from None
+        raise
+
+
 def _records_table(path: Path, records, wanted: list[str], locate, field=None) -> pa.Table:
     """Columns from parsed JSON records (the exact path: messy or malformed files), refusing
-    a value of the wrong JSON type with its record and field."""
+    a value of the wrong JSON type, or text that is not text, with its record and field."""
     if not isinstance(records, list):
         raise InputError(path, f"is {_kind(records)}, expected a list of post objects",
                          field=field)
@@ -200,24 +497,31 @@ def _records_table(path: Path, records, wanted: list[str], locate, field=None) -
             bad = next((i for i, v in enumerate(values) if v is not None and not (
                 isinstance(v, list) and all(isinstance(u, str) for u in v))), None)
             if bad is not None:
-                raise InputError(path, f"is {_kind(values[bad])}, expected a list of URLs "
-                                       f"(text): {values[bad]!r:.80}", where=locate(bad), field=f)
-            cols[f] = pa.array(values, type=_MEDIA_TYPE)
+                v = values[bad]
+                if isinstance(v, list):
+                    k, u = next((k, u) for k, u in enumerate(v) if not isinstance(u, str))
+                    what = f"holds {'null' if u is None else _kind(u)} as its item {k + 1}"
+                    shown = "" if u is None else _shown(u)
+                else:
+                    what, shown = f"is {_kind(v)}", _shown(v)
+                raise InputError(path, f"{what}, expected a list of URLs (text){shown}",
+                                 where=locate(bad), field=f)
+            cols[f] = _text_array(path, values, _MEDIA_TYPE, locate, f)
             continue
         if f in _TEXT_FIELDS or f == "created_at":
             ok = (str,)
         elif f == "id":
-            ok = (str, int)
+            ok = (str, int, _LongInt)
         else:  # counts: text or numbers; their values are checked later
-            ok = (str, int, float)
+            ok = (str, int, float, _LongInt)
         bad = next((i for i, v in enumerate(values) if v is not None and (
             not isinstance(v, ok) or isinstance(v, bool))), None)
         if bad is not None:
             expected = "text" if ok == (str,) else "digits or a number"
-            raise InputError(path, f"is {_kind(values[bad])}, expected {expected}: "
-                                   f"{values[bad]!r:.80}", where=locate(bad), field=f)
-        cols[f] = pa.array([v if v is None or isinstance(v, str) else repr(v) for v in values],
-                           type=pa.string())
+            raise InputError(path, f"is {_kind(values[bad])}, expected {expected}"
+                                   f"{_shown(values[bad])}", where=locate(bad), field=f)
+        cols[f] = _text_array(path, [v if v is None or isinstance(v, str) else repr(v)
+                                     for v in values], pa.string(), locate, f)
     return pa.table(cols)
 
 
@@ -225,18 +529,19 @@ def read_json_array(path: Path, wanted: list[str]):
     locate = _counter("record {}")
     table = _duckdb_json(path, "array", wanted)
     if table is None:
-        table = _records_table(path, _loads(path, path.read_bytes()), wanted, locate)
+        table = _records_table(path, _loads(path, path.read_bytes(), locate=locate), wanted,
+                               locate)
     return table, locate, None
 
 
 def read_feed(path: Path, wanted: list[str]):
-    obj = _loads(path, path.read_bytes())
+    locate = _counter("new_posts record {}")
+    obj = _loads(path, path.read_bytes(), shape="feed", locate=locate)
     if not isinstance(obj, dict) or "new_posts" not in obj:
         raise InputError(path, "unknown layout: a JSON object without 'new_posts'")
     if "\x00duplicate" in obj:
         raise InputError(path, "the key appears twice in the feed object", field=obj["\x00duplicate"])
     captured = capture_time(obj.get("as_of"), path, "as_of") if "as_of" in obj else None
-    locate = _counter("new_posts record {}")
     return _records_table(path, obj["new_posts"], wanted, locate, "new_posts"), locate, captured
 
 
@@ -244,7 +549,7 @@ def capture_time(value, path, field: str) -> pd.Timestamp:
     """A capture time stated in a file: ISO 8601 text with a time of day and a zone, from
     February 2022 to now. Words ("now"), numbers (0) and zone-less times are refused."""
     if not isinstance(value, str) or not re.match(ISO_TIME, value.strip()):
-        raise InputError(path, f"capture time {value!r} is not an ISO 8601 time such as "
+        raise InputError(path, f"capture time {_brief(value)} is not an ISO 8601 time such as "
                                "2026-03-08T17:39:40Z", field=field)
     if not re.search(ZONE_SUFFIX, value.strip()):
         raise InputError(path, f"capture time {value!r} has no time zone: add Z or an offset",
@@ -277,7 +582,7 @@ def read_jsonl(path: Path, wanted: list[str]):
         records = []
         for n, line in enumerate(path.read_bytes().split(b"\n"), 1):
             if line.strip():
-                records.append(_loads(path, line, line=n))
+                records.append(_loads(path, line, line=n, shape="line"))
         table = _records_table(path, records, wanted, locate)
     return table, locate, None
 
@@ -302,6 +607,22 @@ def _csv_problem(path: Path, err: Exception) -> InputError:
     bytes that are not UTF-8, named by row (data rows, 1-based) and line."""
     with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
         text = fh.read().lstrip("\ufeff")
+    with _no_field_limit():  # a long legal field must not move the blame (csv's 128 KB limit)
+        return _csv_rows_problem(path, err, text)
+
+
+@contextlib.contextmanager
+def _no_field_limit():
+    """Lift the csv module's field size limit (131,072 characters) for a while: Arrow reads
+    fields of any length, so the exact path must too."""
+    old = csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _csv_rows_problem(path: Path, err: Exception, text: str) -> InputError:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -325,19 +646,45 @@ def _csv_problem(path: Path, err: Exception) -> InputError:
     except csv.Error as cerr:
         return InputError(path, f"malformed or truncated CSV: {cerr}", where=f"line {reader.line_num}")
     first = str(err).splitlines()[0] if str(err) else type(err).__name__
+    first = re.sub(r"(got \d+)\s*:.*", r"\1", first)[:120]  # Arrow quotes the row: never echoed
     return InputError(path, f"malformed or truncated CSV: {first}")
+
+
+def _csv_source(path: Path):
+    """What Arrow opens: the path, or an open file when the name is not UTF-8 (Arrow takes
+    names as UTF-8 text)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeError:
+        return open(path, "rb")  # noqa: SIM115 - Arrow closes it
+    return str(path)
+
+
+def _arrow_csv(path: Path, fn, **kwargs):
+    """``fn(source, **kwargs)`` (Arrow's CSV readers); a field longer than Arrow's block (1 MB
+    by default) is legal, so on Arrow's "straddling" refusal the block grows until the field
+    fits (at most the file's size)."""
+    block, size = 1 << 20, max(path.stat().st_size, 1)
+    while True:
+        try:
+            return fn(_csv_source(path), read_options=pacsv.ReadOptions(block_size=block),
+                      **kwargs)
+        except pa.ArrowInvalid as err:
+            if "straddl" not in str(err) or block > size:
+                raise
+            block = min(block * 16, 2**31 - 1, size + 1)
 
 
 def read_csv(path: Path, wanted: list[str]):
     try:
-        names = pacsv.open_csv(path).schema.names
+        names = _arrow_csv(path, pacsv.open_csv).schema.names
     except Exception as err:  # noqa: BLE001 - pyarrow raises several types for bad CSV
         raise _csv_problem(path, err) from None
     lower = _lower_names(path, names)
     present = [n for n in names if lower[n] in wanted]
     try:
-        table = pacsv.read_csv(
-            path,
+        table = _arrow_csv(
+            path, pacsv.read_csv,
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in present}, include_columns=present,
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
@@ -398,7 +745,7 @@ def _status_field(path, locate, i, obj, key, types, field, required=True):
     if value is None or not isinstance(value, types) or isinstance(value, bool):
         what = "missing" if value is None else f"is {_kind(value)}"
         raise InputError(path, f"{what}: a Mastodon Status needs it"
-                         + ("" if value is None else f" ({value!r:.60})"),
+                         + ("" if value is None else f" ({_brief(value, 60)})"),
                          where=locate(i), field=field)
     return value
 
@@ -413,7 +760,7 @@ def _flatten_status(path: Path, locate, i: int, st) -> dict:
                          where=locate(i), field=st["\x00duplicate"])
     acc = _status_field(path, locate, i, st, "account", dict, "account")
     acct = _status_field(path, locate, i, acc, "acct", str, "account.acct").strip()
-    author = _status_field(path, locate, i, acc, "id", (str, int), "account.id")
+    author = _status_field(path, locate, i, acc, "id", (str, int, _LongInt), "account.id")
     if not acct:
         raise InputError(path, "missing value", where=locate(i), field="account.acct")
     boosted = st.get("reblog")
@@ -436,7 +783,8 @@ def _flatten_status(path: Path, locate, i: int, st) -> dict:
     for m in media:
         url = m.get("url") or m.get("remote_url") if isinstance(m, dict) else None
         if not isinstance(url, str):
-            raise InputError(path, f"an attachment without a URL: {m!r:.80}", where=locate(i),
+            raise InputError(path, "an attachment without a URL (text in 'url' or "
+                                   f"'remote_url'){_shown(m)}", where=locate(i),
                              field="media_attachments.url")
         urls.append(url)
     flat = {k: st.get(k) for k in ("id", "created_at", "content", "url", "replies_count",
@@ -455,19 +803,21 @@ def read_statuses(path: Path, wanted: list[str]):
     data = path.read_bytes()
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
         locate = _counter("status {}")
-        statuses = _loads(path, data)
+        statuses = _loads(path, data, locate=locate)
         if not isinstance(statuses, list):
             raise InputError(path, f"is {_kind(statuses)}, expected a list of Status objects")
     else:
-        lines = [n for n, line in enumerate(data.split(b"\n"), 1) if line.strip()]
-        statuses = [_loads(path, data.split(b"\n")[n - 1], line=n) for n in lines]
+        split = data.split(b"\n")
+        lines = [n for n, line in enumerate(split, 1) if line.strip()]
+        statuses = [_loads(path, split[n - 1], line=n, shape="line") for n in lines]
 
         def locate(i: int) -> str:
             return f"line {lines[i]}"
     records = [_flatten_status(path, locate, i, st) for i, st in enumerate(statuses)]
     table = _records_table(path, records, [w for w in wanted if w not in STATUS_COLUMNS], locate)
     for name in STATUS_COLUMNS:
-        table = table.append_column(name, pa.array([r[name] for r in records], pa.string()))
+        table = table.append_column(name, _text_array(path, [r[name] for r in records],
+                                                      pa.string(), locate, name))
     return table, locate, None
 
 
@@ -481,5 +831,5 @@ def provenance_time(path: Path) -> pd.Timestamp | None:
     try:
         record = read_sidecar(path)
         return None if record is None else pd.Timestamp(record["retrieved_at"]).tz_convert("UTC")
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return None

@@ -252,7 +252,7 @@ def _read(path: Path, content: bool, hashed: Path | None = None):
                     raise InputError(f"{path} ({how})",
                                      err.problem, where=err.where, field=err.field,
                                      hint=err.hint) from None
-            cap.label, cap.path = path.name, str(path)
+            cap.label, cap.path = _label(path), str(path)
             cap.layout += " (gzip)" if layout == "gzip" else " (UTF-16)"
             cap.bytes = size
             if cap.captured_at is None:
@@ -272,7 +272,7 @@ def _read(path: Path, content: bool, hashed: Path | None = None):
                         "json", "jsonl", "feed"):
                     _case_hint(path, layout, err)
                 raise
-            cap = Capture(label=path.name, path=str(path), layout=layout, captured_at=captured_at,
+            cap = Capture(label=_label(path), path=str(path), layout=layout, captured_at=captured_at,
                           rows=table.num_rows, sha256=digest.result(), bytes=size,
                           zoneless_times=zoneless)
     except PermissionError:
@@ -287,6 +287,12 @@ def _read(path: Path, content: bool, hashed: Path | None = None):
         gap = _id_time_gaps(frame, key if kept is None else key[kept])
         cap.id_time_mismatches = int((np.abs(gap) > ID_TIME_TOLERANCE // pd.Timedelta(milliseconds=1)).sum())
     return frame, cap, text
+
+
+def _label(path: Path) -> str:
+    """A capture's label: the file's name, its bytes that are not UTF-8 written as ``\\xff``
+    (a name is any bytes; a label is text, kept in tables and printed)."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _case_hint(path: Path, layout: str, err: InputError) -> None:
