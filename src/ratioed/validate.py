@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 
 from .clean import clean_content
 from .errors import InputError
-from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX
+from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX, _brief
+from .param_checks import as_account
 from .rules import as_bool_array
 
 COUNT_FIELDS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
@@ -158,8 +159,8 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
     if isinstance(media, pa.ChunkedArray):
         media = media.combine_chunks()
     account = col("account")
-    account = (pc.utf8_trim_whitespace(pc.cast(account, big)) if account is not None
-               else pa.nulls(n, big))
+    account = (_accounts(pc.utf8_trim_whitespace(pc.cast(account, big)), path, locate)
+               if account is not None else pa.nulls(n, big))
     status_kind = col("status_kind")
     status_kind = pc.cast(status_kind, big) if status_kind is not None else pa.nulls(n, big)
     out = pa.table({"id": pc.cast(ids, big), "created_at": created, "content": text, "url": url,
@@ -169,17 +170,34 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
     return frame, text, zoneless, key
 
 
+def _accounts(arr, path, locate):
+    """Account names as given, each a handle (``name`` or ``name@domain``, the rule of
+    :func:`ratioed.param_checks.as_account`); any other text (markup, spaces, a URL) is
+    refused with its row: it is printed on the page. Checked once per distinct name."""
+    for name in pc.unique(arr).to_pylist():  # per-name: accounts are few
+        if name is None or name == "":
+            continue
+        try:
+            as_account(name)
+        except ValueError:
+            bad = as_bool_array(pc.equal(arr, name))
+            _raise_first(arr, bad, path, locate, "account",
+                         "not an account handle (letters, digits, '_', '.', '-', and "
+                         "@domain for another server)")
+    return arr
+
+
 def _raise_first(arr: pa.Array, bad, path, locate, field_name: str, problem: str, show=None):
     bad = np.asarray(bad, dtype=bool)
     i = int(np.flatnonzero(bad)[0])
     value = arr[i].as_py()
     if value is None or value == "":
         problem = "missing value"  # an empty CSV cell
-    else:
-        value = show(value) if show else value
+    elif show and len(str(value)) <= 40:  # (int() refuses over 4,300 digits)
+        value = show(value)
     count = int(bad.sum())
     more = f" ({count - 1:,} more row(s) like it)" if count > 1 else ""
-    shown = "" if problem == "missing value" else f": {value!r}"
+    shown = "" if problem == "missing value" else f": {_brief(value)}"
     raise InputError(path, f"{problem}{shown}{more}", where=locate(i), field=field_name)
 
 
