@@ -444,3 +444,33 @@ def test_handles_with_domains_load(tmp_path):
                     "114882071199726147,2025-07-19T21:41:31.544Z,bob@example.social,1,2,3\n"
                     "114882071199726148,2025-07-19T21:41:31.544Z,al_ice.x-y,1,2,3\n")
     assert set(load_archive([path]).posts["account"]) == {"bob@example.social", "al_ice.x-y"}
+
+
+def test_a_parquet_file_name_that_is_not_utf8_loads(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / os.fsdecode(b"made_up_\xff.parquet")
+    with open(path, "wb") as fh:
+        pq.write_table(pa.table({k: [RECORD[k]] for k in ("id", "created_at", "replies_count",
+                                                          "reblogs_count", "favourites_count")}),
+                       fh)
+    assert len(load_archive([path]).posts) == 1
+
+
+def test_a_status_page_whose_first_status_is_deep_is_still_a_status_page(tmp_path):
+    statuses = made_up.statuses()[:2]
+    text = json.dumps(statuses).replace('"card": null', '"card": ' + DEEP, 1)
+    path = tmp_path / "made_up_statuses.json"
+    path.write_text(text)
+    refused(path, "status 1", "field 'card'", "nested")
+
+
+@pytest.mark.parametrize("content", ['he wrote "account": {"acct": "x"} \\',
+                                     '\\\\"account": {', "ends in a backslash \\"])
+def test_text_that_mentions_an_account_object_is_not_a_status(tmp_path, content):
+    """Quotes and backslashes in the text of a flat record: the structural scan is not fooled."""
+    path = as_json(tmp_path, [{**RECORD, "content": content}, RECORD2])
+    archive = load_archive([path])
+    assert archive.captures[0].layout == "json"
+    assert content.strip() in set(archive.posts["content"])

@@ -5,8 +5,18 @@ Each reader is ``reader(path, wanted) -> (table, locate, captured_at)``: an Arro
 archive's columns (names in lower case), ``locate(i)`` naming the i-th row (0-based) as the
 file's reader would (``line 12``, ``row 3``, ``record 5``), and the capture time the file states
 (the feed's ``as_of``) or None. Readers refuse what they alone can see (a duplicate key inside
-one JSON object, a JSON object or list where text belongs, a ragged or non-UTF-8 CSV row, a
-repeated CSV header); the values themselves are validated by :mod:`ratioed.validate`.
+one JSON object, a JSON value of another type where text belongs -- an object, a list, a
+number, true/false, a null inside ``media`` --, a ragged or non-UTF-8 CSV row, a repeated CSV
+header); the values themselves are validated by :mod:`ratioed.validate`.
+
+Readers are total: any file gives a table or one :class:`InputError` naming the file, the
+record/line/row and the field. JSON nested more than :data:`_MAX_DEPTH` levels (which Python's
+json cannot read) is named where it first passes that depth; a number too long for Python's
+int is kept as its digits and refused by validation; a lone UTF-16 surrogate escape
+(``"\ud800"``: half a character, written by a broken encoder) is refused -- UTF-8 cannot hold
+it and replacing it would change the post silently. Files the loader does not open (bzip2, xz,
+zstd, UTF-32, ZIP, old Excel, HTML) are named as such; a file of unknown layout is described
+("text", "binary data"), never quoted: a message never echoes a file's bytes.
 
 Fast paths (DuckDB for JSON, Arrow for CSV/Parquet) read the whole file at C++ speed; when
 they refuse a file, or see a value that may be nested JSON, an exact Python path re-reads it
@@ -153,30 +163,47 @@ def _looks_like(text: bytes) -> str:
     return "text"
 
 
+_SNIFF_LIMIT = 1 << 26  # bytes of a first record looked at (64 MB): its keys come first
+
+
 def _first_object_keys(fh, buf: bytes, array: bool) -> dict:
     """The keys of the first JSON object in ``buf`` (an array's first element when ``array``,
     else the object ``buf`` starts with), each with the first byte of its value (``b"{"`` for
-    an object). With ``fh``, reads on (doubling) until that object is closed; a key
-    ``"\\x00open"`` says it never closed in what was read. Structural: nothing is decoded but
-    the keys, so a deep, huge or malformed value costs one vectorised scan, no recursion."""
+    an object). With ``fh``, reads on, a block at a time, until that object is closed (at most
+    :data:`_SNIFF_LIMIT` bytes); a key ``"\x00open"`` says it was not closed in what was read.
+    Structural: nothing is decoded but the keys, so a deep, huge or malformed value costs a
+    vectorised scan of bounded memory, no recursion."""
+    def more() -> bytes:
+        return fh.read(_BLOCK * 16) if fh is not None and len(buf) < _SNIFF_LIMIT else b""
+
+    start = 0
+    if array:
+        while not buf[1:].lstrip(_BLANK) and (extra := more()):
+            buf += extra
+        start = len(buf) - len(buf[1:].lstrip(_BLANK))
+    if buf[start:start + 1] != b"{":
+        return {}
+    keys: dict = {}
+    state, lo, done, eof = (0, 0, 0), start, False, fh is None
     while True:
-        start = len(buf) - len(buf[1:].lstrip(_BLANK)) if array else 0
-        if start >= len(buf) and fh is not None:  # "[" and blank space so far
-            more = fh.read(_BLOCK)
-            if more:
-                buf += more
-                continue
-        if buf[start:start + 1] != b"{":
-            return {}
-        scan = _Scan(buf)
-        inner = int(scan.depth[start])  # the depth of the object's members
-        closed = scan.depth[start:] < inner
-        if closed.any():
-            return scan.keys(start, start + int(np.argmax(closed)), inner)
-        more = fh.read(max(len(buf), _BLOCK)) if fh is not None else b""
-        if not more:
-            return {**scan.keys(start, len(buf), inner), "\x00open": b""}
-        buf += more
+        hi = len(buf) if eof else max(lo, len(buf) - 64)  # a value's first byte comes along
+        scan = _Scan(buf[lo:hi], state)
+        closed = np.flatnonzero(scan.depth < 1)
+        end = int(closed[0]) if len(closed) else len(scan.a)
+        for colon in scan.marks(58, 1, 0, end).tolist():  # per-key: one object's keys
+            key = _key_before(buf, lo + colon)
+            if key is not None:
+                keys.setdefault(key, buf[lo + colon + 1:lo + colon + 65].lstrip(_BLANK)[:1])
+        done = len(closed) > 0
+        if done or eof:
+            break
+        state, lo = scan.state, hi
+        extra = more()
+        buf += extra
+        eof = not extra
+    if not done:
+        keys["\x00open"] = b""
+    return keys
 
 
 class _Scan:
@@ -215,15 +242,6 @@ class _Scan:
         a, out, d = self.a[lo:hi], self.outside[lo:hi], self.depth[lo:hi]
         return np.flatnonzero((a == byte) & out & (d == depth)) + lo
 
-    def keys(self, lo: int, hi: int, depth: int) -> dict:
-        """The keys of the object spanning ``[lo, hi)`` whose members lie at ``depth``, each
-        with the first byte of its value."""
-        out = {}
-        for colon in self.marks(58, depth, lo, hi).tolist():  # per-key: one object's keys
-            key = _key_before(self.buf, colon)
-            if key is not None:
-                out.setdefault(key, self.buf[colon + 1:colon + 65].lstrip(_BLANK)[:1])
-        return out
 
 
 def _key_before(buf: bytes, colon: int) -> str | None:
@@ -650,7 +668,7 @@ def _csv_rows_problem(path: Path, err: Exception, text: str) -> InputError:
     return InputError(path, f"malformed or truncated CSV: {first}")
 
 
-def _csv_source(path: Path):
+def _arrow_source(path: Path):
     """What Arrow opens: the path, or an open file when the name is not UTF-8 (Arrow takes
     names as UTF-8 text)."""
     try:
@@ -667,7 +685,7 @@ def _arrow_csv(path: Path, fn, **kwargs):
     block, size = 1 << 20, max(path.stat().st_size, 1)
     while True:
         try:
-            return fn(_csv_source(path), read_options=pacsv.ReadOptions(block_size=block),
+            return fn(_arrow_source(path), read_options=pacsv.ReadOptions(block_size=block),
                       **kwargs)
         except pa.ArrowInvalid as err:
             if "straddl" not in str(err) or block > size:
@@ -705,10 +723,10 @@ def read_csv(path: Path, wanted: list[str]):
 
 def read_parquet(path: Path, wanted: list[str]):
     try:
-        schema = pq.read_schema(path)
+        schema = pq.read_schema(_arrow_source(path))
         lower = _lower_names(path, schema.names)
         present = [c for c in schema.names if lower[c] in wanted]
-        table = pq.read_table(path, columns=present)
+        table = pq.read_table(_arrow_source(path), columns=present)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path, f"unreadable Parquet: {err}") from None
     return table.rename_columns([lower[n] for n in table.column_names]), _counter("row {}"), None
