@@ -474,3 +474,19 @@ def test_text_that_mentions_an_account_object_is_not_a_status(tmp_path, content)
     archive = load_archive([path])
     assert archive.captures[0].layout == "json"
     assert content.strip() in set(archive.posts["content"])
+
+
+def test_parquet_text_that_is_not_utf8_is_named(tmp_path):
+    """Parquet's strings are not checked as UTF-8 when read: bytes a broken writer left
+    (made up: Latin-1 "café", a CESU-encoded surrogate) are named by row and field."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pa.array([b"fine", b"caf\xe9", b"\xed\xa0\x80"], pa.binary())
+    text = pa.Array.from_buffers(pa.string(), 3, raw.buffers())
+    ids = [str(int(RECORD["id"]) + k) for k in range(3)]
+    path = tmp_path / "made_up.parquet"
+    pq.write_table(pa.table({"id": ids, "created_at": [RECORD["created_at"]] * 3,
+                             "content": text, "replies_count": [1] * 3,
+                             "reblogs_count": [1] * 3, "favourites_count": [1] * 3}), path)
+    refused(path, "row 2", "field 'content'", "not UTF-8")

@@ -729,7 +729,29 @@ def read_parquet(path: Path, wanted: list[str]):
         table = pq.read_table(_arrow_source(path), columns=present)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path, f"unreadable Parquet: {err}") from None
-    return table.rename_columns([lower[n] for n in table.column_names]), _counter("row {}"), None
+    table = table.rename_columns([lower[n] for n in table.column_names])
+    locate = _counter("row {}")
+    for name in table.column_names:  # Parquet's text is not checked as UTF-8 when read
+        col = table.column(name)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            try:
+                col.validate(full=True)
+            except pa.ArrowInvalid:
+                raise _not_utf8(path, col, locate, name) from None
+    return table, locate, None
+
+
+def _not_utf8(path: Path, col, locate, name: str) -> InputError:
+    """The first value of ``col`` that is not UTF-8 (the error path), named by its row."""
+    raw = pc.cast(col, pa.large_binary() if pa.types.is_large_string(col.type) else pa.binary())
+    for i, value in enumerate(raw.to_pylist()):  # per-row: the error path only
+        if value is not None:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return InputError(path, "not UTF-8 text (a broken encoder, or another encoding)",
+                                  where=locate(i), field=name)
+    return InputError(path, "not UTF-8 text", field=name)
 
 
 def first_keys(path: Path, layout: str) -> list[str]:
