@@ -48,7 +48,10 @@ def read_sidecar(path: Path | str) -> dict | None:
     record = sidecar(path)
     if not record.exists():
         return None
-    value = json.loads(record.read_text(encoding="utf-8"))
+    try:
+        value = json.loads(record.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
