@@ -190,7 +190,7 @@ def _first_object_keys(fh, buf: bytes, array: bool) -> dict:
         scan = _Scan(buf[lo:hi], state)
         closed = np.flatnonzero(scan.depth < 1)
         end = int(closed[0]) if len(closed) else len(scan.a)
-        for colon in scan.marks(58, 1, 0, end).tolist():  # per-key: one object's keys
+        for colon in scan.marks(58, 1, 0, end).tolist():  # per-row: one object's keys
             key = _key_before(buf, lo + colon)
             if key is not None:
                 keys.setdefault(key, buf[lo + colon + 1:lo + colon + 65].lstrip(_BLANK)[:1])
