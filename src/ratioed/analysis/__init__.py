@@ -1,0 +1,1 @@
+"""The story's analysis: the definitions of "ratioed", the ratios, the claims and the checks behind them (completeness, coverage), and what changed since the last build. Imports no presentation and no build machinery."""

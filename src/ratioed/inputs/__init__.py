@@ -1,0 +1,1 @@
+"""Reading the archive in every layout it is published in into one validated table: layouts, validation rules, text repair, loading, reporters' observations, downloads and snapshots, and how files are written."""

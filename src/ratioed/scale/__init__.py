@@ -1,0 +1,1 @@
+"""Flagging many Parquet parts out of core: pandas part by part, DuckDB, Dask."""
