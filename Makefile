@@ -20,7 +20,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ## ---- parameters: a named set, overridden by any variable given (empty = not set) -----------
-# The variables are ratioed.params.PARAMETERS' (a test checks this list). Values are taken
+# The variables are ratioed.pipeline.params.PARAMETERS' (a test checks this list). Values are taken
 # literally (`$`, quotes, backquotes, spaces and all) and reach Python only through the
 # environment, never pasted into a shell line; Python checks them before any kernel starts.
 PARAMS ?= params/default.yaml
@@ -40,7 +40,7 @@ LOCK_OPTS = --universal --python-version 3.11 --fork-strategy fewest --generate-
 help: ## list the targets
 	@echo "ratioed: reproduce the 'ratioed' Truth Social story. Targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
-	@$(PY) -m ratioed.params vars 2>/dev/null || echo "Parameters (make report VAR=...): $(PARAM_VARS)"
+	@$(PY) -m ratioed.pipeline.params vars 2>/dev/null || echo "Parameters (make report VAR=...): $(PARAM_VARS)"
 
 # One line, not a traceback, when the interpreter is missing or older than 3.11.
 define check_python
@@ -96,7 +96,7 @@ report: reports/index.html ## run the notebooks and build reports/index.html (of
 # the pre-flight, every time (~0.1 s, no kernel): validates the parameters, re-verifies the
 # snapshots, and rewrites the stamp only when an input's content changed
 build/inputs.stamp: FORCE | $(INSTALLED)
-	@$(PY) -m ratioed.params check --stamp $@
+	@$(PY) -m ratioed.pipeline.params check --stamp $@
 
 reports/index.html: $(NOTEBOOKS) $(LIBRARY) build/inputs.stamp data/claims.yaml
 	$(PY) -m ratioed report --make-vars

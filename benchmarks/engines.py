@@ -7,7 +7,7 @@ Writes benchmarks/ENGINES.md and benchmarks/engines.json. The parts (seeded, mad
 benchmarks/synth.py with every archive column, text included, so that reading only the five
 columns the rules need is part of what is measured) are cached under benchmarks/data/.
 
-Each engine runs in a fresh process. Wall time is the `ratioed.engines.flag` call; peak memory
+Each engine runs in a fresh process. Wall time is the `ratioed.scale.engines.flag` call; peak memory
 is the high-water resident set (VmHWM from /proc/<pid>/status) of the process running the
 engine and, for Dask, of every worker process (read by ``client.run`` before the cluster
 closes). The Dask runs use a LocalCluster of 1 and of 2 single-threaded worker processes; a
@@ -34,7 +34,7 @@ BILLION = 1_000_000_000
 
 RESULT = """
 import hashlib
-from ratioed.files import csv_text
+from ratioed.inputs.files import csv_text
 def digest(res):
     return {'seconds': None, 'posts': res.posts, 'parts': res.parts, 'totals': res.totals,
             'rows': len(res.frame),
@@ -42,7 +42,7 @@ def digest(res):
 """
 
 SINGLE = RESULT + """
-from ratioed.engines import flag
+from ratioed.scale.engines import flag
 t = time.perf_counter()
 res = flag(@PATH@, @ENGINE@, 'either')
 seconds = time.perf_counter() - t
@@ -52,7 +52,7 @@ out = digest(res); out['seconds'] = seconds
 DASK = RESULT + """
 import dask
 from distributed import Client, LocalCluster
-from ratioed.engines import QUIET_CLUSTER, flag
+from ratioed.scale.engines import QUIET_CLUSTER, flag
 
 def vmhwm_mb():
     for line in open('/proc/self/status'):

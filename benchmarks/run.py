@@ -120,7 +120,7 @@ def bench_ratios(results: dict) -> None:
     out = child(f"""
 import statistics
 from ratioed import load_posts
-from ratioed.ratios import add_ratios, ratio_flags
+from ratioed.analysis.ratios import add_ratios, ratio_flags
 posts = load_posts({str(path)!r}, content=False)
 r, s, l = (posts[c].to_numpy() for c in ("replies", "retruths", "likes"))
 def t(fn, k=7):
@@ -239,7 +239,7 @@ def bench_outofcore(results: dict) -> None:
     pandas_out = child(f"""
 import hashlib
 from ratioed import load_posts
-from ratioed.ratios import DEFINITIONS, ratio_flags
+from ratioed.analysis.ratios import DEFINITIONS, ratio_flags
 t = time.perf_counter()
 posts = load_posts({str(path)!r}, content=False)
 f = ratio_flags(posts['replies'].to_numpy(), posts['retruths'].to_numpy(), posts['likes'].to_numpy())
@@ -249,7 +249,7 @@ out = {{'seconds': time.perf_counter() - t, 'counts': {{d: int(f[d].sum()) for d
 """)
     duck_out = child(f"""
 import hashlib
-from ratioed.outofcore import flag_parquet
+from ratioed.scale.outofcore import flag_parquet
 t = time.perf_counter()
 res = flag_parquet({str(path)!r}, memory_limit='1GB', threads=2)
 out = {{'seconds': time.perf_counter() - t, 'counts': res['counts'],

@@ -5,7 +5,7 @@ Measures, on the seeded made-up archives of benchmarks/synth.py (EVERYTHING IN T
 1. ``load_posts`` on the 32k and 1M JSON archives (median of runs, fresh process each), the
    numbers ``make bench`` reports in RESULTS.md section 1 -- text repair must not slow them
    by more than 10%;
-2. :func:`ratioed.clean.clean_content` alone on the 1M archive's ``content`` column (rows/s and
+2. :func:`ratioed.inputs.clean.clean_content` alone on the 1M archive's ``content`` column (rows/s and
    MB/s), and on two made-up worst cases: every row markup the vectorised path cannot take
    (so every row goes through the HTML parser), and every row mojibake in a non-Latin script.
 
@@ -61,7 +61,7 @@ def bench_clean() -> None:
     out = child(f"""
 import statistics
 import duckdb, pyarrow as pa, pyarrow.compute as pc
-from ratioed.clean import clean_content
+from ratioed.inputs.clean import clean_content
 
 def t(fn, k):
     ts = []
@@ -93,7 +93,7 @@ for name, arr, k in (('synth 1M content', content, 3), ('100k parser-only rows',
 AB_RUN = """
 import hashlib
 import numpy as np, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
-from ratioed.clean import clean_content
+from ratioed.inputs.clean import clean_content
 # as load.canonicalise hands it over: large_string, one chunk
 content = pq.read_table({path!r}, columns=['content']).column(0)
 content = pc.cast(content, pa.large_string()).combine_chunks()

@@ -30,18 +30,18 @@ import pandas as pd
 from IPython.display import display
 
 from ratioed import load_archive, paths
-from ratioed.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
-from ratioed.load import select_account
-from ratioed.params import default_sources
-from ratioed.record import provenance, record_numbers
-from ratioed.rules import (
+from ratioed.inputs.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
+from ratioed.inputs.load import select_account
+from ratioed.inputs.rules import (
     BOOST_REASON,
     REPLY_REASON,
     RETRUTH_REASON,
     in_window,
     split_analysable,
 )
-from ratioed.tables import show_table
+from ratioed.pipeline.params import default_sources
+from ratioed.present.record import provenance, record_numbers
+from ratioed.present.tables import show_table
 
 # %% [markdown]
 # ## Sources

@@ -15,7 +15,7 @@
 # against the account's own recent posts (the window is the parameter `trailing_window`).
 
 # %% tags=["parameters"]
-definition: str = "both"  # the definition of "ratioed" for the tables: both | either | likes | retruths (ratioed.ratios.DEFINITIONS)
+definition: str = "both"  # the definition of "ratioed" for the tables: both | either | likes | retruths (ratioed.analysis.ratios.DEFINITIONS)
 highlight_id: str = "114842356238631061"  # the post the story is about (a string: 18-digit ids must not become numbers)
 tz: str = "America/New_York"  # time zone for the local times shown
 trailing_window: str = "30D"  # the account's "recent behaviour": posts in this long a window before each post
@@ -24,11 +24,12 @@ trailing_window: str = "30D"  # the account's "recent behaviour": posts in this 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ratioed import labels, paths
-from ratioed.files import read_parquet, write_csv_atomic, write_parquet_atomic
-from ratioed.ratios import DEFINITIONS, add_ratios, unusualness
-from ratioed.record import record_numbers
-from ratioed.tables import show_table
+from ratioed import paths
+from ratioed.analysis.ratios import DEFINITIONS, add_ratios, unusualness
+from ratioed.inputs.files import read_parquet, write_csv_atomic, write_parquet_atomic
+from ratioed.present import labels
+from ratioed.present.record import record_numbers
+from ratioed.present.tables import show_table
 
 posts = read_parquet(paths.POSTS_PARQUET)
 span = labels.window(trailing_window)

@@ -10,7 +10,7 @@
 # # 3. The story's claims, checked
 #
 # Each claim is written in our own words in `data/claims.yaml` and checked by code in
-# `ratioed.claims`, always under the story's definition of "ratioed". A claim about the whole
+# `ratioed.analysis.claims`, always under the story's definition of "ratioed". A claim about the whole
 # archive ("only one post", "the first time", "not happened again") can be contradicted by any
 # counter-example, but supported only when the input is shown to be the complete published
 # archive: no date window, a download record (or an explicit declaration) for every source, and
@@ -35,8 +35,8 @@ import json
 import pandas as pd
 from IPython.display import display
 
-from ratioed import labels, paths
-from ratioed.claims import (
+from ratioed import paths
+from ratioed.analysis.claims import (
     LEDGER_DEFINITION,
     MEASURED,
     NOT_CHECKABLE,
@@ -47,13 +47,14 @@ from ratioed.claims import (
     later_flagged,
     read_claims,
 )
-from ratioed.completeness import Completeness, declared_flag
-from ratioed.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
-from ratioed.files import read_parquet, write_csv_atomic
-from ratioed.observations import read_observations
-from ratioed.ratios import DEFINITIONS
-from ratioed.record import record_numbers
-from ratioed.tables import show_table
+from ratioed.analysis.completeness import Completeness, declared_flag
+from ratioed.analysis.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
+from ratioed.analysis.ratios import DEFINITIONS
+from ratioed.inputs.files import read_parquet, write_csv_atomic
+from ratioed.inputs.observations import read_observations
+from ratioed.present import labels
+from ratioed.present.record import record_numbers
+from ratioed.present.tables import show_table
 
 ratios = read_parquet(paths.RATIOS_PARQUET)
 all_posts = read_parquet(paths.PROCESSED_DIR / "all_posts.parquet")

@@ -29,9 +29,10 @@ end: Optional[str] = None  # last day kept by notebook 1
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ratioed import figures, labels, paths
-from ratioed.files import read_parquet
-from ratioed.observations import read_observations
+from ratioed import paths
+from ratioed.inputs.files import read_parquet
+from ratioed.inputs.observations import read_observations
+from ratioed.present import figures, labels
 
 figures.style()
 ratios = read_parquet(paths.RATIOS_PARQUET)

@@ -101,8 +101,8 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
 def write_archive(frame: pd.DataFrame, path: Path, record: bool = True,
                   url: str = "https://example.invalid/truth_archive.csv") -> Path:
     """Write ``frame`` as an archive CSV at ``path`` and, when ``record``, a made-up download
-    record beside it in the format ``ratioed.download`` writes (url, retrieved_at, sha256...)."""
-    from ratioed.files import sha256_file
+    record beside it in the format ``ratioed.inputs.download`` writes (url, retrieved_at, sha256...)."""
+    from ratioed.inputs.files import sha256_file
 
     out = frame.assign(created_at=frame["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z")
     out.to_csv(path, index=False)

@@ -8,7 +8,7 @@ of Status entities (``id``, ``created_at``, HTML ``content``, ``url``, ``replies
 for Mastodon's Status entity. The statuses below are invented to exercise every rule; the hand
 computation of which are ratioed sits beside each one (story's definition ``both``: replies >
 likes > 0 and replies > re-truths > 0; ``likes``: replies > likes > 0 -- a zero count never
-makes a post ratioed, :func:`ratioed.ratios.ratio_flags`).
+makes a post ratioed, :func:`ratioed.analysis.ratios.ratio_flags`).
 
 Two accounts: ``alice`` (a local account, id 1) and ``bob@example.social`` (id 2, username
 ``bob``). Ids are snowflakes built from the creation time (``id >> 16`` = ms since 1970).

@@ -15,17 +15,18 @@ import pandas as pd
 import pytest
 
 import made_up_statuses as made_up
-from ratioed import InputError, labels, load_archive, paths
-from ratioed.claims import CHECKS, MEASURED, claims_file, read_claims
+from ratioed import InputError, load_archive, paths
+from ratioed.analysis.claims import CHECKS, MEASURED, claims_file, read_claims
+from ratioed.analysis.ratios import add_ratios
 from ratioed.cli import main
-from ratioed.engines import flag
 from ratioed.errors import ParameterError
-from ratioed.load import STORY_ACCOUNT, select_account
-from ratioed.param_checks import REPLIES_CHOICES
-from ratioed.params import load_params
-from ratioed.ratios import add_ratios
-from ratioed.rules import BOOST_REASON, KINDS, REPLY_REASON, split_analysable
-from ratioed.rules import REPLIES_CHOICES as RULES_REPLIES
+from ratioed.inputs.load import STORY_ACCOUNT, select_account
+from ratioed.inputs.rules import BOOST_REASON, KINDS, REPLY_REASON, split_analysable
+from ratioed.inputs.rules import REPLIES_CHOICES as RULES_REPLIES
+from ratioed.pipeline.param_checks import REPLIES_CHOICES
+from ratioed.pipeline.params import load_params
+from ratioed.present import labels
+from ratioed.scale.engines import flag
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,10 +22,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import made_up_statuses as made_up  # noqa: E402
-from ratioed import figures  # noqa: E402
+from ratioed.analysis.completeness import Completeness  # noqa: E402
 from ratioed.cli import main  # noqa: E402
-from ratioed.completeness import Completeness  # noqa: E402
-from ratioed.record import download_record  # noqa: E402
+from ratioed.present import figures  # noqa: E402
+from ratioed.present.record import download_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIDENCE = ROOT / "data" / "raw" / "metrics_2025-07-11_2025-07-19.csv"
@@ -88,7 +88,7 @@ def test_a_folder_as_input_is_named(tmp_path, capsys):
 
 def test_bad_observation_time_names_row_and_field(tmp_path):
     from ratioed.errors import InputError
-    from ratioed.observations import read_observations
+    from ratioed.inputs.observations import read_observations
 
     path = tmp_path / "observations.csv"  # made up: a reading whose time is a word
     path.write_text("post_id,observed_at,replies,retruths,likes,source,note\n"
@@ -204,7 +204,7 @@ def test_another_accounts_report_carries_nothing_of_the_story(tmp_path):
 def test_an_unknown_account_names_the_make_variable(tmp_path):
     """ACCOUNT=nobody on a made-up page: the error names the Make variable to change."""
     from ratioed.errors import InputError
-    from ratioed.load import load_posts, select_account
+    from ratioed.inputs.load import load_posts, select_account
 
     page = tmp_path / "page.json"
     page.write_text(json.dumps([made_up.status(1, made_up.ALICE, 3, 1, 1)]), encoding="utf-8")
@@ -218,7 +218,7 @@ def test_an_unknown_account_names_the_make_variable(tmp_path):
 def test_the_largest_id_is_counted_not_a_crash(tmp_path, capsys):
     """A made-up post whose id is 2**64 - 1 (accepted: ids go up to it) encodes a time past
     the year 10000: the id-time check lists it (id time NaT) instead of failing to print it."""
-    from ratioed.load import id_times, load_archive
+    from ratioed.inputs.load import id_times, load_archive
 
     path = tmp_path / "largest-id.csv"
     path.write_text(HEADER + ROW.replace("114882071199726147", str(2**64 - 1)), encoding="utf-8")
@@ -249,7 +249,7 @@ def test_a_reading_before_the_post_existed_is_refused(tmp_path):
     """A made-up reading of the story's post dated 2021: the id says the post was written on
     12 July 2025, so the reading cannot be of it (it was accepted, and compared in C2)."""
     from ratioed.errors import InputError
-    from ratioed.observations import read_observations
+    from ratioed.inputs.observations import read_observations
 
     path = tmp_path / "observations.csv"
     path.write_text("post_id,observed_at,replies,retruths,likes,source,note\n"

@@ -203,7 +203,7 @@ def test_id_time_rule_holds_on_the_real_samples(shared):
     files = sorted(p for p in shared.iterdir() if p.suffix in (".csv", ".json", ".jsonl"))
     a = load_archive(files)
     assert len(a.posts) > 200 and a.id_time_mismatches().empty
-    from ratioed.load import id_times
+    from ratioed.inputs.load import id_times
 
     gap = (a.posts["created_at"] - id_times(a.posts["id"])).abs().max()
     assert gap < pd.Timedelta(milliseconds=250)

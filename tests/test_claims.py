@@ -1,4 +1,4 @@
-"""Every branch of every check in ratioed.claims, on small hand-made (MADE-UP) Evidence frames,
+"""Every branch of every check in ratioed.analysis.claims, on small hand-made (MADE-UP) Evidence frames,
 then the verdicts on the made-up 30,000-post archive (tests/made_up_archive.py) and on made-up
 samples with holes and windows.
 
@@ -24,7 +24,7 @@ from made_up_archive import (
     write_archive,
 )
 from ratioed import load_archive
-from ratioed.claims import (
+from ratioed.analysis.claims import (
     CHECKS,
     CONTRADICTED,
     LEDGER_DEFINITION,
@@ -35,12 +35,12 @@ from ratioed.claims import (
     later_flagged,
     read_claims,
 )
-from ratioed.completeness import Completeness, declared_flag, download_records
-from ratioed.coverage import ACCOUNT_START
+from ratioed.analysis.completeness import Completeness, declared_flag, download_records
+from ratioed.analysis.coverage import ACCOUNT_START
+from ratioed.analysis.ratios import STORY_DEFINITION, add_ratios
 from ratioed.errors import InputError
 from ratioed.paths import CLAIMS_YAML
-from ratioed.ratios import STORY_DEFINITION, add_ratios
-from ratioed.record import provenance
+from ratioed.present.record import provenance
 
 H = HIGHLIGHT_ID
 OBSERVED_AT = "2025-07-13T10:45:00-04:00"
@@ -137,9 +137,9 @@ def test_a_silence_under_the_threshold_is_accepted():
 
 
 def entry(path):
-    """A provenance entry for ``path`` as ratioed.record.provenance writes it."""
-    from ratioed.files import sha256_file
-    from ratioed.record import download_record
+    """A provenance entry for ``path`` as ratioed.present.record.provenance writes it."""
+    from ratioed.inputs.files import sha256_file
+    from ratioed.present.record import download_record
     return {"source": str(path), "sha256": sha256_file(path), "download_record": download_record(path)}
 
 
@@ -569,7 +569,7 @@ def test_any_hole_over_90_days_before_the_highlight_blocks_support(start_day, le
 
 def test_a_claim_pinned_to_a_post_ignores_the_highlight():
     """HIGHLIGHT moves the highlighted post, never the story's claims (made-up frames)."""
-    from ratioed.claims import evaluate
+    from ratioed.analysis.claims import evaluate
 
     ev = evidence(background("2025-06-01") + [post(H, "2025-07-12 21:21", 20000, 6000, 18000)])
     other = ev.posts.loc[ev.posts["id"] != H, "id"].iloc[0]

@@ -1,4 +1,4 @@
-"""ratioed.coverage on hand-made (MADE-UP) creation times, the made-up archive, and the real
+"""ratioed.analysis.coverage on hand-made (MADE-UP) creation times, the made-up archive, and the real
 one-week sample (whose README says it has no rows between 15 Jul 15:02 and 16 Jul 15:17 UTC)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 
 from made_up_archive import HIGHLIGHT_AT, canonical, made_up_archive
 from ratioed import load_archive
-from ratioed.coverage import (
+from ratioed.analysis.coverage import (
     COVERAGE_COLUMNS,
     LISTED_SILENCE,
     MAX_SILENCE,
@@ -17,7 +17,7 @@ from ratioed.coverage import (
     posts_per_month,
     silences,
 )
-from ratioed.ratios import add_ratios
+from ratioed.analysis.ratios import add_ratios
 
 
 def utc(*times: str) -> pd.Series:

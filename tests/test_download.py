@@ -15,7 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ratioed import InputError, load_posts
-from ratioed.download import download, latest_snapshot, pinned_snapshot
+from ratioed.inputs.download import download, latest_snapshot, pinned_snapshot
 
 
 @pytest.fixture()

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from ratioed import InputError, load_posts
+from ratioed.analysis.ratios import RULES, add_ratios
 from ratioed.cli import main
-from ratioed.engines import ENGINES, OUTPUT_COLUMNS, QUIET_CLUSTER, flag
-from ratioed.parts import find_parts
-from ratioed.ratios import RULES, add_ratios
+from ratioed.scale.engines import ENGINES, OUTPUT_COLUMNS, QUIET_CLUSTER, flag
+from ratioed.scale.parts import find_parts
 
 BASE_ID = 114_842_356_238_631_061  # 18 digits, the story's post
 # hand-made rows: (id, replies, retruths, likes), what each shows

@@ -219,7 +219,7 @@ def test_make_test_and_report_set_up_first_and_again_when_the_lock_changes(tmp_p
 
 
 def test_committed_evidence_matches_its_provenance_record():
-    from ratioed.load import read_source
+    from ratioed.inputs.load import read_source
 
     record = json.loads(EVIDENCE.with_name(EVIDENCE.name + ".provenance.json").read_text())
     assert record["sha256"] == hashlib.sha256(EVIDENCE.read_bytes()).hexdigest()

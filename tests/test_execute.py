@@ -1,4 +1,4 @@
-"""How a build splits the stale notebooks into lanes (:func:`ratioed.execute.lanes`): chains of
+"""How a build splits the stale notebooks into lanes (:func:`ratioed.pipeline.execute.lanes`): chains of
 notebooks that read each other's outputs, run side by side in kernels of their own."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ratioed import execute, staleness
 from ratioed.errors import InputError
+from ratioed.pipeline import execute, staleness
 
 NBS = [Path(f"notebooks/{n}.ipynb") for n in ("01-load", "02-ratios", "03-claims", "04-figures")]
 
@@ -80,7 +80,7 @@ def test_settings_default_when_unset_and_lanes_never_exceed_the_cores(monkeypatc
 def test_two_notebooks_recording_numbers_at_once_lose_nothing(tmp_path):
     """Two processes (two kernels' notebooks) recording sections into numbers.json at once:
     every section survives (without the lock, 239 of 300 did in one trial)."""
-    code = ("import sys\nfrom ratioed.record import record_numbers\n"
+    code = ("import sys\nfrom ratioed.present.record import record_numbers\n"
             "for i in range(150):\n    record_numbers(f'{sys.argv[1]}-{i}', {'i': i})\n")
     env = {**os.environ, "RATIOED_ROOT": str(tmp_path)}
     env.pop("RATIOED_STAGE", None)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from ratioed import export, paths
+from ratioed import paths
+from ratioed.pipeline import export
 from scratch import scratch_project
 
 HIGHLIGHT = "114842356238631061"

@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from ratioed import figures  # noqa: E402
+from ratioed.present import figures  # noqa: E402
 
 # made-up labels: mathtext, unbalanced and odd dollars, backslashes, Chinese and Japanese
 MATH = ["$x^2$", "50$ and 60$", r"C:\new\table", r"$\notacommand{$ \frac", "a $\\alpha$ b"]
@@ -147,7 +147,7 @@ def test_a_lone_surrogate_draws():
 
 
 def test_drawable_labels():
-    from ratioed import labels
+    from ratioed.present import labels
 
     assert labels.drawable("$x^2$ 特朗普 a\\b\nline") == "$x^2$ 特朗普 a\\b\nline"
     assert labels.drawable("a\x00b\rc\ud800") == "a\u25a1b\u25a1c\u25a1"

@@ -6,7 +6,7 @@ import csv
 
 import pandas as pd
 
-from ratioed.files import write_csv_atomic
+from ratioed.inputs.files import write_csv_atomic
 
 
 def test_formula_leading_text_is_quoted_numbers_are_not(tmp_path):

@@ -17,10 +17,10 @@ import pytest
 
 from ratioed import cli
 from ratioed import errors as E
-from ratioed import params as P
-from ratioed import snapshots as S
 from ratioed.errors import FileNotFound, InputError, ParameterError
-from ratioed.param_checks import as_zone
+from ratioed.inputs import snapshots as S
+from ratioed.pipeline import params as P
+from ratioed.pipeline.param_checks import as_zone
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = ROOT / "data" / "raw" / "metrics_2025-07-11_2025-07-19.csv"
@@ -60,7 +60,7 @@ def test_billion_laughs_is_refused_before_anything_expands(tmp_path):
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
         from pathlib import Path
-        from ratioed import params as P
+        from ratioed.pipeline import params as P
         P.paths.BUILD_DIR = Path({str(tmp_path / "build")!r})
         try:
             P.load_params({str(bomb)!r}, check_files=False)

@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 import pytest
 
-from ratioed import labels
+from ratioed.present import labels
 
 HIGHLIGHT = "114842356238631061"
 
@@ -51,7 +51,7 @@ def test_counts_dates_and_definitions_in_words():
     assert labels.date_range(None, None) == "all dates in the input"
     assert labels.date_range("2025-07-01", None) == "from 1 July 2025"
     assert "more replies than likes or" in labels.definition("either")
-    assert set(labels.DEFINITION_WORDS) == set(__import__("ratioed.ratios").ratios.DEFINITIONS)
+    assert set(labels.DEFINITION_WORDS) == set(__import__("ratioed.analysis.ratios").analysis.ratios.DEFINITIONS)
 
 
 def _posts(n=20, ratioed=(5,)):
@@ -73,7 +73,7 @@ def test_alt_text_is_written_from_the_data():
     import matplotlib
 
     matplotlib.use("Agg")
-    from ratioed import figures
+    from ratioed.present import figures
 
     posts = _posts()
     hl = posts.iloc[5]
@@ -101,7 +101,7 @@ def test_figure_2_label_is_not_struck_through_by_the_replies_equal_likes_line(ra
     import matplotlib
 
     matplotlib.use("Agg")
-    from ratioed import figures
+    from ratioed.present import figures
 
     posts = _posts()
     posts.loc[5, "replies"] = round(posts.loc[5, "likes"] * ratio)
@@ -120,7 +120,7 @@ def test_svg_keeps_text_as_text(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from ratioed import figures
+    from ratioed.present import figures
 
     figures.style()
     out = figures.save_figure(figures.ratio_over_time(_posts(), None, "UTC", "7D"), "f",

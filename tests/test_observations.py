@@ -10,7 +10,7 @@ import pytest
 
 from ratioed import paths
 from ratioed.errors import InputError
-from ratioed.observations import COLUMNS, read_observations
+from ratioed.inputs.observations import COLUMNS, read_observations
 
 HEADER = ",".join(COLUMNS)
 GOOD = '114842356238631061,2025-07-13T10:45:00-04:00,36000,11000,32000,Newsweek,"rounded, as printed"'

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ratioed import load_posts
-from ratioed.outofcore import flag_parquet, sql_flags
-from ratioed.ratios import RULES, ratio_flags
+from ratioed.analysis.ratios import RULES, ratio_flags
+from ratioed.scale.outofcore import flag_parquet, sql_flags
 
 
 def test_sql_is_generated_from_the_same_rules():
@@ -40,7 +40,7 @@ def test_flag_parts_checks_every_row_as_the_loader_does(tmp_path):
     import pytest
 
     from ratioed.errors import InputError
-    from ratioed.outofcore import flag_parts
+    from ratioed.scale.outofcore import flag_parts
 
     good = pd.DataFrame({"id": ["114842356238631061", "114842356238631062"],
                          "created_at": ["2025-07-12T21:21:29.285Z"] * 2,

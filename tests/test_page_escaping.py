@@ -12,7 +12,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from ratioed import export
+from ratioed.pipeline import export
 
 # made-up hostile values, as a reviewer used them against the published page
 REFRESH = '<meta http-equiv="refresh" content="0;url=https://evil.invalid/">'

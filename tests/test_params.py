@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from ratioed import params as P
-from ratioed import snapshots as S
 from ratioed.errors import InputError, ParameterError
-from ratioed.param_checks import DEFINITION_CHOICES
+from ratioed.inputs import snapshots as S
+from ratioed.pipeline import params as P
+from ratioed.pipeline.param_checks import DEFINITION_CHOICES
 from scratch import scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ HOSTILE = ["x`{touch,PWNED}`.csv", "posts(1).csv", "my posts.csv", "$HOME.csv",
 
 
 def test_definition_choices_are_the_ratios_definitions():
-    from ratioed.ratios import DEFINITIONS, STORY_DEFINITION
+    from ratioed.analysis.ratios import DEFINITIONS, STORY_DEFINITION
 
     assert DEFINITION_CHOICES == tuple(DEFINITIONS)
     assert P.BY_NAME["definition"].default == STORY_DEFINITION
@@ -209,7 +209,7 @@ def test_from_make_reads_only_nonempty_variables():
 def test_validation_is_fast_and_imports_no_heavy_library():
     """A bad value fails in milliseconds, in a process that never imports pandas or Jupyter."""
     code = ("import sys, time; t = time.perf_counter()\n"
-            "from ratioed import params\n"
+            "from ratioed.pipeline import params\n"
             "try:\n    params.load_params(None, {'definition': 'most'})\n"
             "except params.ParameterError as e:\n    print(e)\n"
             "print(round(time.perf_counter() - t, 3))\n"
@@ -453,7 +453,7 @@ def test_report_builds_from_a_hostile_name_and_then_does_nothing(project):
 
 
 def test_generated_parameter_cell_passes_the_notebook_check(tmp_path):
-    """The typed lines `python -m ratioed.params cell` prints satisfy the notebook test above."""
+    """The typed lines `python -m ratioed.pipeline.params cell` prints satisfy the notebook test above."""
     nb = tmp_path / "99-made-up.py"
     nb.write_text('# %% tags=["parameters"]\n' + P.parameter_cell(P.PARAM_KEYS) + "\n# %%\n")
     body = _parameter_cell(nb)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 # handler can hold back) just before that swap, or an OSError as a read-only folder gives
 FAULTY_BUILD = r"""
 import errno, os, signal, sys
-from ratioed import publish
+from ratioed.pipeline import publish
 at, how = int(os.environ["FAULT_AT"]), os.environ["FAULT"]
 calls, real = [0], publish._swap
 def swap(staged, published):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ratioed import load_posts
-from ratioed.ratios import DEFINITIONS, add_ratios, is_ratioed, unusualness
+from ratioed.analysis.ratios import DEFINITIONS, add_ratios, is_ratioed, unusualness
 
 
 def frame(rows):

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from ratioed import load_archive, load_posts
-from ratioed.ratios import DEFINITIONS, is_ratioed
-from ratioed.rules import split_analysable
+from ratioed.analysis.ratios import DEFINITIONS, is_ratioed
+from ratioed.inputs.rules import split_analysable
 
 HIGHLIGHT = "114842356238631061"  # 12 July 2025 21:21:29 UTC, 19,954 replies / 6,644 / 18,687
 

@@ -1,4 +1,4 @@
-"""Text repair (ratioed.clean.clean_content): HTML to text, entities, mojibake in any script.
+"""Text repair (ratioed.inputs.clean.clean_content): HTML to text, entities, mojibake in any script.
 
 Every string written in this file is MADE UP for the test (the sentences in several scripts
 included), except where a test reads the real samples in ../shared/data/truthsocial/.
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratioed.clean import _PLAIN_MARKUP, _html_to_text, _parse_html, _unescape, clean_content
+from ratioed.inputs.clean import _PLAIN_MARKUP, _html_to_text, _parse_html, _unescape, clean_content
 
 
 def clean(*texts):

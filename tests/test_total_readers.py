@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import made_up_statuses as made_up  # noqa: E402
 from ratioed import InputError, load_archive  # noqa: E402
 from ratioed.cli import main  # noqa: E402
-from ratioed.observations import read_observations  # noqa: E402
+from ratioed.inputs.observations import read_observations  # noqa: E402
 
 # a made-up post in the archive's layouts (the id's time is its created_at)
 RECORD = {"id": "114882071199726147", "created_at": "2025-07-19T21:41:31.544Z",

@@ -14,7 +14,6 @@ def __getattr__(name):
 
         return InputError
     if name in ("Archive", "load_archive", "load_posts"):
-        from . import load
-
+        from .inputs import load
         return getattr(load, name)
     raise AttributeError(f"module 'ratioed' has no attribute {name!r}")

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 from .errors import InputError, printable
-from .files import is_url
+from .inputs.files import is_url
 
 
 def _local_sources(sources: list[str]) -> list[str]:
     """Sources as local paths: URLs are downloaded first (a dated snapshot in data/raw/)."""
     if not any(is_url(s) for s in sources):
         return sources
-    from .download import download
+    from .inputs.download import download
 
     return [str(download(s)) if is_url(s) else s for s in sources]
 
@@ -34,7 +34,6 @@ def _check_out(out: str, sources: list[str]) -> Path:
 
 def _checked_out(out: str, sources: list[str]) -> Path:
     from . import paths
-
     target = Path(out).expanduser()
     resolved = target.resolve()
     if target.is_dir():
@@ -58,8 +57,8 @@ def _checked_out(out: str, sources: list[str]) -> Path:
 
 
 def _cmd_load(args) -> int:
-    from .load import load_archive
-    from .rules import split_analysable
+    from .inputs.load import load_archive
+    from .inputs.rules import split_analysable
 
     sources = _local_sources(args.sources)
     out = _check_out(args.out, sources) if args.out else None
@@ -70,7 +69,7 @@ def _cmd_load(args) -> int:
     print(f"analysis keeps {len(kept):,} posts; excludes {len(excluded):,}"
           + "".join(f"; {n:,}: {r}" for r, n in reasons.items()))
     if out is not None:
-        from .files import write_parquet_atomic
+        from .inputs.files import write_parquet_atomic
 
         try:
             write_parquet_atomic(archive.posts, out)
@@ -81,7 +80,7 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_flag(args) -> int:
-    from .engines import flag, print_csv
+    from .scale.engines import flag, print_csv
 
     result = flag(args.path, args.engine, args.definition, scheduler=args.scheduler,
                   log=sys.stderr, account=args.account)
@@ -91,8 +90,8 @@ def _cmd_flag(args) -> int:
 
 
 def _cmd_download(args) -> int:
-    from .download import download
-    from .params import from_make, load_params
+    from .inputs.download import download
+    from .pipeline.params import from_make, load_params
 
     pin = None
     if args.make_vars or args.params:  # the set's snapshot_sha256 becomes pooch's known hash
@@ -119,9 +118,9 @@ def _overrides(pairs: list[str] | None) -> dict[str, str]:
 
 
 def _cmd_report(args) -> int:
-    from .build import build_report
-    from .execute import BuildError, NotebookInputError
-    from .params import from_make
+    from .pipeline.build import build_report
+    from .pipeline.execute import BuildError, NotebookInputError
+    from .pipeline.params import from_make
 
     kept = "the last published report is unchanged"
     try:
@@ -147,7 +146,7 @@ def _cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .definitions import DEFINITIONS, STORY_DEFINITION
+    from .analysis.definitions import DEFINITIONS, STORY_DEFINITION
     from .paths import ARCHIVE_URL
 
     parser = argparse.ArgumentParser(
@@ -203,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="*", help="run only these notebooks (and export)")
     p.add_argument("--make-vars", action="store_true",
                    help="read the parameters from the Make variables in the environment "
-                        "(PARAMS, SOURCE, START, ...: `python -m ratioed.params vars`)")
+                        "(PARAMS, SOURCE, START, ...: `python -m ratioed.pipeline.params vars`)")
     p.set_defaults(func=_cmd_report)
     return parser
 

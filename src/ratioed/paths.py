@@ -6,7 +6,7 @@ or depends on the current directory. ``RATIOED_ROOT`` in the environment overrid
 
 ``RATIOED_STAGE`` redirects every *derived* output (``data/processed/``, ``reports/`` and the
 build's executed notebooks) into a staging folder: a build writes its whole output set there and
-publishes it in one swap (:mod:`ratioed.publish`), so a failed or interrupted build never leaves
+publishes it in one swap (:mod:`ratioed.pipeline.publish`), so a failed or interrupted build never leaves
 a half-new set. The build sets it for the notebook kernel and reloads this module in the driver.
 """
 
@@ -55,7 +55,7 @@ TABLES_DIR = REPORTS_DIR / "tables"
 RATIOED_POSTS_CSV = TABLES_DIR / "ratioed_posts.csv"
 CLAIMS_CSV = TABLES_DIR / "claims.csv"
 CHANGES_CSV = TABLES_DIR / "changes.csv"  # what changed since the last published build
-REPORT_TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"  # the page's Jinja template
+REPORT_TEMPLATE_DIR = Path(__file__).parent / "present" / "templates" / "report"  # the page's Jinja template
 
 
 def report_href(path: Path | str) -> str:

@@ -2,7 +2,7 @@
 
 After ``make download``, ``make report`` answers whether the story needs an update. The build
 compares the set it is about to publish with the one published before it (both are whole sets,
-see :mod:`ratioed.publish`) and writes ``reports/tables/changes.csv``, one row per change:
+see :mod:`ratioed.pipeline.publish`) and writes ``reports/tables/changes.csv``, one row per change:
 
 =================  ===========================================  ==========================
 kind               key                                          before / after

@@ -5,16 +5,16 @@ here. A check returns a verdict -- :data:`SUPPORTED`, :data:`CONTRADICTED` or
 :data:`NOT_CHECKABLE` -- the evidence as a sentence, and the numbers behind it.
 
 **One definition for the ledger.** The story's claims are always judged under the story's
-definition of "ratioed" (:data:`ratioed.ratios.STORY_DEFINITION`, ``both``: replies > likes and
+definition of "ratioed" (:data:`ratioed.analysis.ratios.STORY_DEFINITION`, ``both``: replies > likes and
 replies > re-truths), whatever definition a build chooses for its exploratory tables: the
 claims quote the story, and the story used that definition. Every flag comes from the library's
-rule (:func:`ratioed.ratios.is_ratioed`); no check restates it. The evidence names the
+rule (:func:`ratioed.analysis.ratios.is_ratioed`); no check restates it. The evidence names the
 definition, and the report says plainly when the exploratory tables use another one.
 
 **Completeness must be evidenced.** Universal claims ("only one", "the first time", "more than
 N since", "not happened again") can be *contradicted* by any input holding a counter-example.
 Without one they are *supported* -- or *contradicted as the full archive* -- only when the
-input is shown to be the whole published archive (:class:`ratioed.completeness.Completeness`:
+input is shown to be the whole published archive (:class:`ratioed.analysis.completeness.Completeness`:
 no date window, whole published files, no long silence); otherwise the verdict is *not
 checkable with these data* and the evidence names each condition that failed.
 """
@@ -29,9 +29,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..errors import InputError
 from .completeness import Completeness
 from .coverage import ACCOUNT_START, utc_time
-from .errors import InputError
 from .ratios import DEFINITIONS, STORY_DEFINITION, is_ratioed
 
 SUPPORTED = "supported"
@@ -93,7 +93,7 @@ def _ids(ids: list[str]) -> str:
 
 def later_flagged(posts: pd.DataFrame, after: pd.Timestamp, definition: str) -> pd.DataFrame:
     """The posts created strictly after ``after`` that are ratioed under ``definition``, oldest
-    first (the library's rule, :func:`ratioed.ratios.is_ratioed`)."""
+    first (the library's rule, :func:`ratioed.analysis.ratios.is_ratioed`)."""
     later = posts.loc[(posts["created_at"] > after) & is_ratioed(posts, definition)]
     return later.sort_values("created_at", kind="stable")
 
@@ -274,8 +274,8 @@ def check_most_ratioed(ev: Evidence, **_):
 def claims_file(account: str | None) -> Path:
     """The ledger for ``account``: the story's claims for the story's account (or none said),
     else the generic ledger (:data:`ratioed.paths.CLAIMS_GENERIC_YAML`)."""
-    from . import paths
-    from .labels import is_story_account
+    from .. import paths
+    from ..present.labels import is_story_account
 
     return paths.CLAIMS_YAML if is_story_account(account) else paths.CLAIMS_GENERIC_YAML
 

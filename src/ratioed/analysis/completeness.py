@@ -4,16 +4,16 @@ Universal claims ("only one", "the first time", "more than N since", "not happen
 be *contradicted* by any input holding a counter-example (a second ratioed post, an earlier one,
 a later one). Without a counter-example they are *supported* -- or *contradicted as the full
 archive* -- only when all of these hold (:class:`Completeness`; the checks are
-:mod:`ratioed.claims`'):
+:mod:`ratioed.analysis.claims`'):
 
 1. **no date window** was applied;
 2. **the provenance shows whole published files**: every source has the download record
-   ``ratioed.download`` writes beside it (``<file>.provenance.json``, its sha256 equal to the
+   ``ratioed.inputs.download`` writes beside it (``<file>.provenance.json``, its sha256 equal to the
    file's, :func:`download_records`), or the build declares the input complete
    (``declared_complete``, read by :func:`declared_flag`; the report states it). A declaration
    never overrides a record that says its file is a sample;
-3. **no silence longer than** :data:`ratioed.coverage.MAX_SILENCE` (90 days) over the span the
-   claim is about (from the account's start, :data:`ratioed.coverage.ACCOUNT_START`, or the
+3. **no silence longer than** :data:`ratioed.analysis.coverage.MAX_SILENCE` (90 days) over the span the
+   claim is about (from the account's start, :data:`ratioed.analysis.coverage.ACCOUNT_START`, or the
    claim's date, to the highlighted or the last post).
 
 Otherwise the verdict is *not checkable with these data* and the evidence names each condition
@@ -27,14 +27,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from .coverage import MAX_SILENCE, silences
-from .errors import InputError
 
 SAMPLE_RECORD = "its record says it is a sample of the archive, not a whole published file"
 
 
 def download_records(sources: list[dict]) -> tuple[list[dict], list[str]]:
-    """The download records of ``sources`` (provenance entries, :func:`ratioed.record.provenance`:
+    """The download records of ``sources`` (provenance entries, :func:`ratioed.present.record.provenance`:
     ``source``, ``sha256`` and ``download_record``, the ``<file>.provenance.json`` read beside it).
 
     Returns ``(records, problems)``: one record per source whose download record names a URL and

@@ -15,7 +15,7 @@ DEFINITIONS = {
 
 # The definitions, written once as data: which comparisons "replies > <count>" a definition
 # uses, and how it combines them. A comparison with a count of 0 never holds. ratio_flags (numpy)
-# and ratioed.outofcore (SQL for DuckDB) are both generated from this.
+# and ratioed.scale.outofcore (SQL for DuckDB) are both generated from this.
 RULES = {
     "both": ("and", ("likes", "retruths")),
     "either": ("or", ("likes", "retruths")),

@@ -1,5 +1,5 @@
 """Repairing post text: HTML to text, entities, mojibake, line ends (which posts the analysis
-keeps is :mod:`ratioed.rules`).
+keeps is :mod:`ratioed.inputs.rules`).
 
 All functions work on whole columns (pyarrow compute). What needs Python's own parsers -- HTML
 outside the archive's own tag shape (lexbor's HTML5 parser, through selectolax), entities other

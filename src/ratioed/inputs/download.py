@@ -20,8 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import paths
-from .errors import InputError
+from .. import paths
+from ..errors import InputError
 from .files import sha256_file, sidecar, write_text_atomic
 
 

@@ -7,7 +7,7 @@ file's reader would (``line 12``, ``row 3``, ``record 5``), and the capture time
 (the feed's ``as_of``) or None. Readers refuse what they alone can see (a duplicate key inside
 one JSON object, a JSON value of another type where text belongs -- an object, a list, a
 number, true/false, a null inside ``media`` --, a ragged or non-UTF-8 CSV row, a repeated CSV
-header); the values themselves are validated by :mod:`ratioed.validate`.
+header); the values themselves are validated by :mod:`ratioed.inputs.validate`.
 
 Readers are total: any file gives a table or one :class:`InputError` naming the file, the
 record/line/row and the field. JSON nested more than :data:`_MAX_DEPTH` levels (which Python's
@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .errors import InputError
+from ..errors import InputError
 from .files import read_sidecar
 
 _MEDIA_TYPE = pa.list_(pa.string())

@@ -1,7 +1,7 @@
 """Load every layout of the Truth Social archive into one canonical table of posts.
 
-Local files only (URLs are downloaded by the caller: :mod:`ratioed.download`). Layouts, read by
-:mod:`ratioed.layouts` and recognised by content (gzip-compressed and UTF-16 copies too):
+Local files only (URLs are downloaded by the caller: :mod:`ratioed.inputs.download`). Layouts, read by
+:mod:`ratioed.inputs.layouts` and recognised by content (gzip-compressed and UTF-16 copies too):
 
 * archive JSON array ``[{...}, ...]`` (``media`` a list);
 * archive CSV (``media`` joined with ``"; "``);
@@ -26,7 +26,7 @@ replies       replies, non-negative int64        (archive: ``replies_count``)
 retruths      re-truths (shares), int64 >= 0      (archive: ``reblogs_count``)
 likes         likes, int64 >= 0                   (archive: ``favourites_count``)
 kind          original / retruth / quote / media_only / link_only / empty / unknown; from
-              the platform's API layout also boost / reply (:data:`ratioed.rules.KINDS`)
+              the platform's API layout also boost / reply (:data:`ratioed.inputs.rules.KINDS`)
 account       the author's ``acct`` (API layout, or an ``account`` column);
               :data:`STORY_ACCOUNT` for the archive's flat layouts, which name none
 capture       label of the capture (source file) the counts come from
@@ -39,7 +39,7 @@ counts. Which capture is latest: when every source carries a capture time (the f
 time wins; otherwise the order of the sources wins -- the last source listed is the latest.
 The per-capture counts stay available as :attr:`Archive.history`.
 
-Input rules (README "Bad input"): see :mod:`ratioed.validate`, which checks every column;
+Input rules (README "Bad input"): see :mod:`ratioed.inputs.validate`, which checks every column;
 this module reads, merges and classifies.
 """
 
@@ -54,11 +54,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..errors import InputError
 from . import layouts
-from .errors import InputError
 from .files import is_url, sha256_file
 from .rules import BOOST, KINDS, REPLY, all_counts_zero, classify
-from .validate import (  # noqa: F401 -- public names kept importable from ratioed.load
+from .validate import (  # noqa: F401 -- public names kept importable from ratioed.inputs.load
     ID_TIME_TOLERANCE,
     REQUIRED_FIELDS,
     _has_duplicates,
@@ -184,7 +184,7 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
     ``"order"`` (source order only) or ``"time"`` (capture times; error if one lacks it).
     ``content=False`` reads only ids, times and counts (what the ratios need), as if every
     source were metrics-only: faster and far smaller for big archives.
-    URLs are refused: download them first (:func:`ratioed.download.download`; the CLI and the
+    URLs are refused: download them first (:func:`ratioed.inputs.download.download`; the CLI and the
     build do it). Raises :class:`InputError` for any bad input.
     """
     if isinstance(sources, (str, Path)):

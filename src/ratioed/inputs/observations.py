@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 from .layouts import _no_field_limit
 from .validate import ID_TIME_TOLERANCE, id_times
 

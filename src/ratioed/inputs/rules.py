@@ -1,6 +1,6 @@
 """The analysis rules: what kind each post is, and which posts the analysis keeps.
 
-Kinds come from the cleaned text (:mod:`ratioed.clean`), the media count and the counts; the
+Kinds come from the cleaned text (:mod:`ratioed.inputs.clean`), the media count and the counts; the
 loader classifies once, at the end of loading. Notebooks call :func:`split_analysable` and
 :func:`in_window` so the rules live here only.
 """

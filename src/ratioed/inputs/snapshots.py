@@ -8,10 +8,10 @@ Hashes are cached in ``build/`` by (path, size, mtime, ctime, inode) (:class:`Ha
 unchanged 100 MB archive is not re-hashed on every build but a changed one always is; a cached
 digest that would refuse a file is computed again from its bytes before the file is refused.
 
-:func:`write_stamp` is the heart of the build's pre-flight (``python -m ratioed.params check
---stamp``, :func:`ratioed.params.check_stamp`): it verifies the snapshots and rewrites
+:func:`write_stamp` is the heart of the build's pre-flight (``python -m ratioed.pipeline.params check
+--stamp``, :func:`ratioed.pipeline.params.check_stamp`): it verifies the snapshots and rewrites
 ``build/inputs.stamp`` only when an input's content changed, so Make rebuilds the report only
-then. The parameters themselves are :mod:`ratioed.params`'; nothing here imports pandas.
+then. The parameters themselves are :mod:`ratioed.pipeline.params`'; nothing here imports pandas.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
-from .errors import FileNotFound, InputError, ParameterError
+from .. import paths
+from ..errors import FileNotFound, InputError, ParameterError
 from .files import is_url, read_sidecar, sidecar
 
 
@@ -200,7 +200,7 @@ def write_stamp(stamp: Path, params: dict, params_path: Path) -> bool:
     """Verify the snapshots validated ``params`` name and write ``stamp`` with the content hashes
     of every input they name and of the parameter file ``params_path``; rewritten only when one
     changed. A URL, or no snapshot yet, always changes it (the build downloads). Returns whether
-    the stamp changed (:func:`ratioed.params.check_stamp` reads the parameters first)."""
+    the stamp changed (:func:`ratioed.pipeline.params.check_stamp` reads the parameters first)."""
     from .files import write_text_atomic
 
     cache = HashCache()

@@ -4,7 +4,7 @@ or an :class:`InputError` naming the file, the row/line/record and the field.
 Input rules (each refused with file, row/line/record and field; README "Bad input"): ids are
 canonical digit strings (no leading zero, at most 2**64 - 1); times are ISO 8601 with a time of
 day, from February 2022 to the capture time (or now) plus a minute -- times without a zone are
-read as UTC and counted (:attr:`ratioed.load.Capture.zoneless_times`); counts are whole numbers
+read as UTC and counted (:attr:`ratioed.inputs.load.Capture.zoneless_times`); counts are whole numbers
 from 0 to 2**63 - 1; text fields hold text, never a JSON object or list. Every post's
 ``created_at`` is checked against the time in its id (:func:`id_time_check`) and disagreements
 are reported.
@@ -21,10 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import InputError
+from ..pipeline.param_checks import as_account
 from .clean import clean_content
-from .errors import InputError
 from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX, _brief
-from .param_checks import as_account
 from .rules import as_bool_array
 
 COUNT_FIELDS = {"replies_count": "replies", "reblogs_count": "retruths", "favourites_count": "likes"}
@@ -172,7 +172,7 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
 
 def _accounts(arr, path, locate):
     """Account names as given, each a handle (``name`` or ``name@domain``, the rule of
-    :func:`ratioed.param_checks.as_account`); any other text (markup, spaces, a URL) is
+    :func:`ratioed.pipeline.param_checks.as_account`); any other text (markup, spaces, a URL) is
     refused with its row: it is printed on the page. Checked once per distinct name."""
     for name in pc.unique(arr).to_pylist():  # per-name: accounts are few
         if name is None or name == "":

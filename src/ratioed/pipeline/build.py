@@ -4,11 +4,11 @@ How a build works (``make report`` calls :func:`build_report`):
 
 1. Parameters come from a named YAML set (``params/default.yaml`` unless another is given),
    overridden by ``--set key=value`` (the Makefile's variables) and the command line's sources.
-2. Each notebook's *fingerprint* (:mod:`ratioed.staleness`) hashes its source, the parameters
+2. Each notebook's *fingerprint* (:mod:`ratioed.pipeline.staleness`) hashes its source, the parameters
    it declares, the library's code, the content of the files it reads and the fingerprints of
    the notebooks whose outputs it reads. A notebook whose fingerprint matches the last
    successful run is not run again.
-3. Stale notebooks run in lanes (:mod:`ratioed.execute`): in order in one Jupyter kernel,
+3. Stale notebooks run in lanes (:mod:`ratioed.pipeline.execute`): in order in one Jupyter kernel,
    except that a notebook that does not read the one before it runs beside it in a second
    kernel. Each kernel's namespace is reset before each notebook, so none can lean on another's
    variables. The first kernel starts first, importing what its notebooks import, while the
@@ -27,7 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
+from .. import paths
+from ..inputs.files import write_text_atomic
 from .execute import (
     BuildError,
     clear_kernel_dirs,
@@ -38,7 +39,6 @@ from .execute import (
     start_kernel,
     stop_kernel,
 )
-from .files import write_text_atomic
 from .params import prepare
 from .publish import (
     build_lock,
@@ -146,7 +146,8 @@ class _Warmer:
         try:
             import pandas  # noqa: F401
 
-            from . import changes, export  # noqa: F401
+            from ..analysis import changes  # noqa: F401
+            from . import export  # noqa: F401
 
             export.warm()
         except Exception:  # noqa: BLE001 -- the export imports again and reports it
@@ -154,10 +155,9 @@ class _Warmer:
 
 
 def export_page(executed: list[Path], params: dict) -> None:
-    """Export the report page (:func:`ratioed.export.export_report`, imported only when a page
+    """Export the report page (:func:`ratioed.pipeline.export.export_report`, imported only when a page
     is written: a no-op build loads no nbconvert); an export refusal is a build failure."""
     from . import export
-
     try:
         export.export_report(executed, params)
     except export.ExportError as err:
@@ -166,9 +166,9 @@ def export_page(executed: list[Path], params: dict) -> None:
 
 def record_changes(params: dict) -> str:
     """Compare the staged set with the published one; write ``changes.csv`` into the stage and
-    return the one-line summary (see :mod:`ratioed.changes`)."""
-    from .changes import COLUMNS, compare, summary
-    from .files import write_csv_atomic
+    return the one-line summary (see :mod:`ratioed.analysis.changes`)."""
+    from ..analysis.changes import COLUMNS, compare, summary
+    from ..inputs.files import write_csv_atomic
 
     changes = compare(paths.PROJ_ROOT, paths.OUTPUT_ROOT, params.get("definition") or "both")
     import pandas as pd

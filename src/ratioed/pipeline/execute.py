@@ -3,7 +3,7 @@
 A *lane* is a chain of notebooks run in order in one kernel (its start-up and imports paid
 once; the namespace reset before each notebook so none leans on another's variables). The stale
 notebooks are split into lanes by what they read (:func:`lanes`,
-:func:`ratioed.staleness.reads_from`): the claims and figures notebooks both read only the
+:func:`ratioed.pipeline.staleness.reads_from`): the claims and figures notebooks both read only the
 loading and ratios notebooks' outputs, so on a clean build the figures notebook runs in a
 second kernel, on the machine's second core, while the claims notebook runs in the first. A
 notebook waits for every notebook it reads from, whichever lane runs it, so the outputs are
@@ -28,8 +28,8 @@ import sys
 import threading
 from pathlib import Path
 
-from . import paths
-from .errors import InputError
+from .. import paths
+from ..errors import InputError
 from .staleness import reads_from
 
 KERNEL_NAME = "python3"

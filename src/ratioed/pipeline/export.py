@@ -29,9 +29,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import __version__, labels, paths
-from .files import restore_formulas, write_text_atomic
-from .record import git_commit
+from .. import __version__, paths
+from ..inputs.files import restore_formulas, write_text_atomic
+from ..present import labels
+from ..present.record import git_commit
 
 TITLE = labels.STORY_TITLE  # the story's account; another account's page names it (labels.title)
 SKIP_TAGS = {"ratioed-reset", "parameters", "injected-parameters"}
@@ -277,7 +278,7 @@ def report_notebook(executed: list[Path], title: str = TITLE
                 for out in cell.outputs:
                     if "image/png" in out.get("data", {}) and not _image_alt(out):
                         raise ExportError(f"{path.name}: an image has no alternative text "
-                                          "(display figures through ratioed.figures.save_figure)")
+                                          "(display figures through ratioed.present.figures.save_figure)")
             if KEY_FIGURE_TAG in tags and key_figure is None:
                 png = next((o for o in cell.outputs if "image/png" in o.get("data", {})), None)
                 if png is not None:
@@ -302,7 +303,7 @@ def changes_section(limit: int = 25) -> dict:
     summary and the first ``limit`` rows of ``changes.csv`` (the build writes it first)."""
     import pandas as pd
 
-    from .changes import summary
+    from ..analysis.changes import summary
 
     if not paths.CHANGES_CSV.exists():
         return {"summary": "Not compared with an earlier build.", "rows": [], "total": 0,

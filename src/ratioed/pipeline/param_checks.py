@@ -1,8 +1,8 @@
 """What each parameter accepts: the checks turning a raw value into a typed one.
 
 Each check takes the raw value (a string from Make or ``--set``; any YAML value from a parameter
-file) and returns the typed value, or raises ``ValueError(problem)``; :mod:`ratioed.params`
-names the parameter in the table :data:`ratioed.params.PARAMETERS` and turns the problem into a
+file) and returns the typed value, or raises ``ValueError(problem)``; :mod:`ratioed.pipeline.params`
+names the parameter in the table :data:`ratioed.pipeline.params.PARAMETERS` and turns the problem into a
 one-line :class:`ratioed.errors.ParameterError`. Nothing here imports pandas.
 """
 

@@ -3,7 +3,7 @@
 A build's parameters come from a named YAML set (``params/default.yaml`` unless ``PARAMS``
 names another), overridden by any Make variable given (an empty one means "not set"), or by
 ``ratioed report --set name=value`` and the command line's sources. Every value is validated
-here (each parameter's check is in :mod:`ratioed.param_checks`), in milliseconds and before any
+here (each parameter's check is in :mod:`ratioed.pipeline.param_checks`), in milliseconds and before any
 notebook or kernel starts (this module imports neither pandas nor Jupyter), and each error is
 one line naming the Make variable, the value and what is accepted::
 
@@ -12,9 +12,9 @@ one line naming the Make variable, the value and what is accepted::
 
 Make passes its variables in the environment, never pasted into a shell line
 (:func:`from_make`), so a file name is only ever a file name. Sources are then resolved and
-verified against their provenance records and the set's pin (:mod:`ratioed.snapshots`).
+verified against their provenance records and the set's pin (:mod:`ratioed.inputs.snapshots`).
 
-``python -m ratioed.params check --stamp build/inputs.stamp`` is the build's cheap pre-flight:
+``python -m ratioed.pipeline.params check --stamp build/inputs.stamp`` is the build's cheap pre-flight:
 it validates, verifies and rewrites the stamp only when an input's content changed (Make then
 rebuilds the report); ``vars`` and ``markdown`` print the table for ``make help`` and the README; ``cell NAME...``
 prints typed lines for a notebook's parameters cell.
@@ -29,9 +29,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
-from .errors import FileNotFound, InputError, ParameterError
-from .files import is_url
+from .. import paths
+from ..errors import FileNotFound, InputError, ParameterError
+from ..inputs.files import is_url
+from ..inputs.snapshots import (
+    default_snapshot,
+    display_path,
+    resolve_sources,
+    verify_sources,
+    write_stamp,
+)
 from .param_checks import (
     DEFINITION_CHOICES,
     REPLIES_CHOICES,
@@ -46,13 +53,6 @@ from .param_checks import (
     as_sources,
     as_window,
     as_zone,
-)
-from .snapshots import (
-    default_snapshot,
-    display_path,
-    resolve_sources,
-    verify_sources,
-    write_stamp,
 )
 
 
@@ -311,7 +311,7 @@ def _cache_check(digest: str, value) -> str:
 def _remember(digest: str, value) -> None:
     """Cache a validated set's parsed value under the sha256 of its bytes (best effort)."""
     try:
-        from .files import write_text_atomic
+        from ..inputs.files import write_text_atomic
 
         entry = {"version": _CACHE_VERSION, "sha256": digest, "value": value,
                  "check": _cache_check(digest, value)}
@@ -427,7 +427,7 @@ def default_sources(sources: list[str] | None = None) -> list[str]:
 def check_stamp(stamp: Path, environ: Mapping[str, str] | None = None) -> bool:
     """The build's pre-flight (``make report`` runs it every time; no network, no kernel):
     validate the Make variables, verify the snapshots, and write ``stamp`` with the content
-    hashes of every input the parameters name (:func:`ratioed.snapshots.write_stamp`). The stamp
+    hashes of every input the parameters name (:func:`ratioed.inputs.snapshots.write_stamp`). The stamp
     is rewritten only when one changed, so Make rebuilds the report only then. A URL, or no
     snapshot yet, always changes it (the build downloads). Returns whether the stamp changed."""
     params_file, overrides = from_make(environ)
@@ -468,10 +468,10 @@ def vars_help() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ratioed.params check --stamp FILE | vars | markdown`` (see module docs)."""
+    """``python -m ratioed.pipeline.params check --stamp FILE | vars | markdown`` (see module docs)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m ratioed.params",
+    parser = argparse.ArgumentParser(prog="python -m ratioed.pipeline.params",
                                      description="the build's parameter pre-flight")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="validate the Make variables in the environment, verify "

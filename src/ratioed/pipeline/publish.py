@@ -39,8 +39,8 @@ import signal
 import sys
 from pathlib import Path
 
-from . import paths
-from .errors import InputError
+from .. import paths
+from ..errors import InputError
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -220,7 +220,7 @@ def publish(stage: Path) -> None:
     except OSError as err:
         _remove_copies(moves, stage)
         raise PublishError(err.filename or stage, err) from None
-    from .files import write_text_atomic
+    from ..inputs.files import write_text_atomic
 
     write_text_atomic(_journal(), json.dumps(
         {"stage": str(stage), "moves": [[str(a), str(b), ino] for a, b, ino in moves]}) + "\n")

@@ -14,9 +14,9 @@ import json
 import re
 from pathlib import Path
 
-from . import paths
-from .errors import InputError
-from .files import write_text_atomic
+from .. import paths
+from ..errors import InputError
+from ..inputs.files import write_text_atomic
 from .publish import published_files
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
@@ -67,7 +67,7 @@ def _hash(*parts) -> str:
 
 def _library_hash() -> str:
     """Hash of the library's Python code (the report template only affects the export)."""
-    return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parent.rglob("*.py"))])
+    return _hash(*[f.read_bytes() for f in sorted(Path(__file__).parents[1].rglob("*.py"))])
 
 
 def _export_hash() -> str:
@@ -97,7 +97,7 @@ def content_hash(path: Path | str) -> str:
     a file rewritten in any way -- even with its size and modification time restored -- is
     hashed again)."""
     global _HASH_CACHE
-    from .snapshots import HashCache
+    from ..inputs.snapshots import HashCache
 
     if _HASH_CACHE is None:
         _HASH_CACHE = HashCache()

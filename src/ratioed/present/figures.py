@@ -4,7 +4,7 @@ the numbers it draws beside it (``reports/figures/fig1-likes-vs-replies.{png,svg
 Every figure function returns a :class:`Figure`: the matplotlib figure, the numbers it draws and
 its alternative text, written from those numbers (what it shows and the number that matters), so
 a screen reader learns what a sighted reader sees. Labels that name a parameter (window,
-definition, time zone) are generated from it (:mod:`ratioed.labels`).
+definition, time zone) are generated from it (:mod:`ratioed.present.labels`).
 
 Saving is deterministic: fixed DPI, fixed SVG hash salt, no date or software metadata, so the
 same inputs give byte-identical files. SVG text stays text (``svg.fonttype = "none"``), so a
@@ -40,8 +40,9 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from . import labels, paths  # noqa: E402
-from .files import write_bytes_atomic, write_csv_atomic  # noqa: E402
+from .. import paths  # noqa: E402
+from ..inputs.files import write_bytes_atomic, write_csv_atomic  # noqa: E402
+from . import labels  # noqa: E402
 
 DPI = 150
 RASTER_ABOVE = 2000  # scatters with more dots are embedded as an image inside the SVG

@@ -12,7 +12,7 @@ import numbers as _num
 import unicodedata
 from datetime import datetime
 
-# the definitions of "ratioed" in words (the rules themselves: ratioed.ratios.RULES)
+# the definitions of "ratioed" in words (the rules themselves: ratioed.analysis.ratios.RULES)
 DEFINITION_WORDS = {
     "both": "more replies than likes and more replies than re-truths",
     "either": "more replies than likes or more replies than re-truths",
@@ -134,8 +134,8 @@ def moment(value, tz: str | None = None) -> str:
 
 def local_times(times, tz: str, fmt: str = "%Y-%m-%d %H:%M %Z"):
     """UTC times (a tz-aware pandas Series) as text in ``tz`` (``2025-07-12 17:21 EDT``), by
-    Arrow in one call (:func:`ratioed.files.format_times`). Missing times stay missing."""
-    from .files import format_times
+    Arrow in one call (:func:`ratioed.inputs.files.format_times`). Missing times stay missing."""
+    from ..inputs.files import format_times
 
     return format_times(times, tz, fmt)
 

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, paths
-from .files import read_sidecar, sidecar, write_text_atomic
+from .. import __version__, paths
+from ..inputs.files import read_sidecar, sidecar, write_text_atomic
 
 
 def git_commit() -> str:

@@ -1,6 +1,6 @@
 """Tables for the report: a DataFrame as an accessible, escaped HTML table (:func:`show_table`).
 
-Kept apart from :mod:`ratioed.figures` so the notebooks that only show tables (loading, ratios,
+Kept apart from :mod:`ratioed.present.figures` so the notebooks that only show tables (loading, ratios,
 claims) do not import matplotlib and seaborn.
 """
 
@@ -10,13 +10,14 @@ import html
 
 import pandas as pd
 
-from . import labels, paths
+from .. import paths
+from . import labels
 
 
 def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
                headings: dict | None = None, digits: dict | None = None, precision: int = 2):
     """A table for the report: a caption, header cells (``<th scope="col">``) with readable
-    headings (:data:`ratioed.labels.COLUMN_LABELS`, or ``headings``), display rounding (floats
+    headings (:data:`ratioed.present.labels.COLUMN_LABELS`, or ``headings``), display rounding (floats
     to ``precision`` decimals, or ``digits[column]``; thousands separators; blanks for missing
     values; the CSV keeps full precision), a relative link to ``csv`` when given, and every cell
     HTML-escaped (post text is untrusted input and must never become markup).

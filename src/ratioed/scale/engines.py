@@ -1,14 +1,14 @@
 """Flag the ratioed posts of a table in Parquet parts with one of three engines.
 
 :func:`flag` is the one entry point (the ``ratioed flag`` command calls it; a notebook can switch
-engines with a parameter). Every engine runs the same definitions, :data:`ratioed.ratios.RULES`,
+engines with a parameter). Every engine runs the same definitions, :data:`ratioed.analysis.ratios.RULES`,
 and returns the same :class:`Flagged` result, row for row:
 
 ==========  =================================================================================
 pandas      in this process, part after part: each part is read, validated and flagged with
-            the library's numpy functions (:func:`ratioed.ratios.add_ratios`). Memory: one
+            the library's numpy functions (:func:`ratioed.analysis.ratios.add_ratios`). Memory: one
             part plus the flagged rows.
-duckdb      SQL generated from the rules (:mod:`ratioed.outofcore`), streamed by DuckDB within
+duckdb      SQL generated from the rules (:mod:`ratioed.scale.outofcore`), streamed by DuckDB within
             a memory limit. Best on one large machine.
 dask        the pandas engine's per-part code, run by ``map_partitions`` on a
             ``dask.distributed`` cluster: one partition per part. ``scheduler=ADDRESS`` joins
@@ -18,11 +18,11 @@ dask        the pandas engine's per-part code, run by ``map_partitions`` on a
 ==========  =================================================================================
 
 ``path``: Parquet parts (a file, a folder or a glob, local or an fsspec URL; found and read by
-:mod:`ratioed.parts`). The parts are **one table split in pieces**: each post appears once.
+:mod:`ratioed.scale.parts`). The parts are **one table split in pieces**: each post appears once.
 Captures of the same posts (several downloads) are merged by ``ratioed load SRC... --out
 merged.parquet`` first; a flagged id found twice is an error.
 
-Validation is the loader's (:mod:`ratioed.validate`): ids strings of digits (an 18-digit id never
+Validation is the loader's (:mod:`ratioed.inputs.validate`): ids strings of digits (an 18-digit id never
 passes through a float), times parsed to UTC, counts non-negative integers; the first bad value
 stops the run with the file, row and field. Ratios follow the library's zero rules: NaN where the
 denominator is 0, and a comparison against a count of 0 never holds.
@@ -40,9 +40,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from .errors import InputError
+from ..analysis.ratios import DEFINITIONS, RULES, STORY_DEFINITION, add_ratios
+from ..errors import InputError
 from .parts import COUNTS, find_parts, now_bound, part_accounts, part_columns, read_part
-from .ratios import DEFINITIONS, RULES, STORY_DEFINITION, add_ratios
 
 ENGINES = ("pandas", "duckdb", "dask")
 OUTPUT_COLUMNS = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
@@ -81,7 +81,7 @@ class Flagged:
 
 
 def flag_part(part: pd.DataFrame) -> pd.DataFrame:
-    """Ratios and one ``ratioed_<definition>`` flag per rule (:func:`ratioed.ratios.add_ratios`)."""
+    """Ratios and one ``ratioed_<definition>`` flag per rule (:func:`ratioed.analysis.ratios.add_ratios`)."""
     return add_ratios(part)
 
 
@@ -99,8 +99,8 @@ def _empty_flagged() -> pd.DataFrame:
 def choose_account(parts: list[str], fs=None, account: str | None = None) -> str | None:
     """The exact ``acct`` to keep (None: the parts hold one account and none was asked for).
     Several accounts and no ``account``, or a name matching none, is an :class:`InputError`
-    listing the accounts and their post counts (:func:`ratioed.load.select_account`)."""
-    from .load import select_account
+    listing the accounts and their post counts (:func:`ratioed.inputs.load.select_account`)."""
+    from ..inputs.load import select_account
 
     rows = part_accounts(parts, fs)
     if not account and rows["account"].nunique() <= 1:
@@ -112,11 +112,11 @@ def choose_account(parts: list[str], fs=None, account: str | None = None) -> str
 
 def flag_statuses(path, definition: str = STORY_DEFINITION, account: str | None = None) -> Flagged:
     """The pandas engine on JSON/CSV files (the platform's API dumps, several pages as
-    captures): loaded and validated by :func:`ratioed.load.load_archive`, one account selected
-    (:func:`ratioed.load.select_account`), boosts left out as the report leaves them out
-    (:func:`ratioed.rules.split_analysable`; replies to others are kept, the report's default)."""
-    from .load import load_archive, select_account
-    from .rules import split_analysable
+    captures): loaded and validated by :func:`ratioed.inputs.load.load_archive`, one account selected
+    (:func:`ratioed.inputs.load.select_account`), boosts left out as the report leaves them out
+    (:func:`ratioed.inputs.rules.split_analysable`; replies to others are kept, the report's default)."""
+    from ..inputs.load import load_archive, select_account
+    from ..inputs.rules import split_analysable
 
     files = [str(p) for p in (path if isinstance(path, list | tuple) else [path])]
     archive = load_archive(files)
@@ -150,7 +150,7 @@ def flag(path, engine: str = "pandas", definition: str = STORY_DEFINITION, *,
     """Flag the ratioed posts of the Parquet parts at ``path`` with ``engine``.
 
     ``engine``: ``pandas``, ``duckdb`` or ``dask`` (see the module docs); ``definition``: a key of
-    :data:`ratioed.ratios.DEFINITIONS` (which posts ``frame`` holds; ``totals`` has them all).
+    :data:`ratioed.analysis.ratios.DEFINITIONS` (which posts ``frame`` holds; ``totals`` has them all).
     ``scheduler`` (dask): address of a running scheduler (``tcp://host:8786``); None starts a
     ``LocalCluster`` of ``n_workers`` processes (default: one per core). ``memory_limit``
     (duckdb): DuckDB's limit. ``log``: where progress lines go (a file; None = silent).
@@ -203,9 +203,9 @@ def _run_pandas(parts, fs, columns, definition, account=None):
 
 
 def _run_duckdb(parts, fs, columns, definition, memory_limit):
-    from .layouts import _counter
+    from ..inputs.layouts import _counter
+    from ..inputs.validate import _times
     from .outofcore import flag_parts
-    from .validate import _times
 
     names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
     if len(names) > 1:
@@ -284,6 +284,6 @@ def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
 
 def print_csv(result: Flagged, out=None) -> None:
     """Write ``result.frame`` as CSV (times in UTC ISO 8601) to ``out`` (default stdout)."""
-    from .files import csv_text
+    from ..inputs.files import csv_text
 
     (out or sys.stdout).write(csv_text(result.frame))

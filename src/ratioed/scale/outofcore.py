@@ -1,20 +1,20 @@
 """The same definitions of "ratioed", run out of core by DuckDB over Parquet.
 
 For archives that no longer fit in memory (every post of many accounts), the flags of
-:data:`ratioed.ratios.RULES` are turned into SQL and DuckDB streams the Parquet file within a
+:data:`ratioed.analysis.ratios.RULES` are turned into SQL and DuckDB streams the Parquet file within a
 memory limit. Only the flagged rows come back.
 
 * :func:`flag_parquet`: one file the loader has already accepted once (no validation); flagged
   ids per definition. ``benchmarks/RESULTS.md`` compares it with the pandas path.
-* :func:`flag_parts`: the ``duckdb`` engine of ``ratioed flag`` (:mod:`ratioed.engines`):
+* :func:`flag_parts`: the ``duckdb`` engine of ``ratioed flag`` (:mod:`ratioed.scale.engines`):
   Parquet parts, every row checked in SQL as the loader checks it, the flagged rows of one
   definition and the totals of all. ``benchmarks/ENGINES.md`` compares it with the other engines.
 """
 
 from __future__ import annotations
 
-from .ratios import RULES
-from .validate import COUNT_FIELDS as COLUMNS  # archive column -> the name the rules use
+from ..analysis.ratios import RULES
+from ..inputs.validate import COUNT_FIELDS as COLUMNS  # archive column -> the name the rules use
 
 
 def sql_flags() -> dict[str, str]:
@@ -48,7 +48,7 @@ def flag_parquet(path, memory_limit: str = "1GB", threads: int = 2) -> dict:
         con.close()
 
 
-# The loader's checks (ratioed.validate), as SQL over every row: ids digits, times parseable,
+# The loader's checks (ratioed.inputs.validate), as SQL over every row: ids digits, times parseable,
 # counts non-negative integers. Field name as the part names it -> (check, problem).
 def _checks(columns: dict[str, str]) -> dict[str, tuple[str, str]]:
     def q(name):
@@ -79,7 +79,7 @@ def flag_parts(parts: list[str], columns: dict[str, str], definition: str, *, fs
     """
     import duckdb
 
-    from .errors import InputError
+    from ..errors import InputError
 
     flags = sql_flags()
     checks = _checks(columns)

@@ -1,4 +1,4 @@
-"""Parquet parts, one table split in pieces: found and read for :mod:`ratioed.engines`.
+"""Parquet parts, one table split in pieces: found and read for :mod:`ratioed.scale.engines`.
 
 A path is a Parquet file, a folder (every ``*.parquet`` below it) or a glob, local or an fsspec
 URL (``s3://bucket/posts/``, ``gs://...``; needs ``s3fs`` / ``gcsfs``) (:func:`find_parts`).
@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import InputError
+from ..errors import InputError
 
 # canonical name -> the names a part may use for it (archive's first)
 SOURCE_NAMES = {"id": ("id",), "created_at": ("created_at",),
@@ -125,8 +125,8 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
     """
     import pyarrow.compute as pc
 
-    from .layouts import _counter
-    from .validate import _counts, _ids, _times
+    from ..inputs.layouts import _counter
+    from ..inputs.validate import _counts, _ids, _times
 
     columns = columns or part_columns(part, fs)
     try:
@@ -157,9 +157,9 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
 
 def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
     """Every row's ``account`` and ``kind`` over the parts, read from those columns alone; a
-    part without ``account`` is the archive's one account (:data:`ratioed.load.STORY_ACCOUNT`),
+    part without ``account`` is the archive's one account (:data:`ratioed.inputs.load.STORY_ACCOUNT`),
     one without ``kind`` holds original posts."""
-    from .load import STORY_ACCOUNT
+    from ..inputs.load import STORY_ACCOUNT
 
     frames = []
     for p in parts:
@@ -179,7 +179,7 @@ def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
 def now_bound():
     """The latest plausible creation time for parts with no capture time: the time of reading
     (plus the loader's allowance for clock differences), as the loader does."""
-    from .validate import CLOCK_SKEW
+    from ..inputs.validate import CLOCK_SKEW
 
     return pd.Timestamp.now(tz="UTC") + CLOCK_SKEW, "now"
 
