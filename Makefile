@@ -130,10 +130,11 @@ bench: ## run the benchmarks; rewrite benchmarks/RESULTS.md and ENGINES.md (minu
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/engines.py
 
-lint: $(INSTALLED) ## the commit checks on every file: notebook pairs in sync, ruff
+lint: $(INSTALLED) ## the commit checks on every file: notebook pairs in sync, ruff; the library's layers
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  $(VENV)/bin/pre-commit run --all-files --show-diff-on-failure; \
 	else $(VENV)/bin/ruff check src tests benchmarks notebooks; fi
+	$(VENV)/bin/lint-imports --no-cache
 
 # under the build lock (an flock on the project folder): never under a running build's feet
 clean: ## remove what `make report` rebuilds (build/, reports/*, data/processed/*)

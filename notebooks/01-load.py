@@ -16,7 +16,7 @@
 # %% tags=["parameters"]
 from typing import Optional  # papermill reads `Optional[str]`, not `str | None`
 
-sources: list[str] = []  # archive files; several are captures of the same posts (the last listed is the latest, unless every file states its capture time); empty: the default set's (the committed week)
+sources: list[str] = []  # archive files; several are captures of the same posts (the last listed is the latest, unless every file states its capture time); empty: the story's committed week (the build always passes its parameter set's)
 start: Optional[str] = None  # first day kept, "YYYY-MM-DD" in `tz`; None keeps everything from the first post
 end: Optional[str] = None  # last day kept (inclusive), "YYYY-MM-DD" in `tz`; None keeps everything to the last post
 tz: str = "America/New_York"  # time zone that decides which calendar day a post belongs to
@@ -29,7 +29,7 @@ import json
 import pandas as pd
 from IPython.display import display
 
-from ratioed import load_archive, paths
+from ratioed import load_archive, paths, story
 from ratioed.inputs.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
 from ratioed.inputs.load import select_account
 from ratioed.inputs.rules import (
@@ -39,7 +39,6 @@ from ratioed.inputs.rules import (
     in_window,
     split_analysable,
 )
-from ratioed.pipeline.params import default_sources
 from ratioed.present.record import provenance, record_numbers
 from ratioed.present.tables import show_table
 
@@ -48,7 +47,7 @@ from ratioed.present.tables import show_table
 # Each file is read, validated (ids, times, counts) and cleaned (HTML, entities, mojibake).
 
 # %%
-sources = default_sources(sources)  # empty: the default parameter set's input
+sources = sources or [str(paths.PROJ_ROOT / story.EVIDENCE)]  # empty: the story's committed week
 archive = load_archive(sources)
 rows_read = sum(c.rows for c in archive.captures)
 print(f"Read {len(archive.captures)} source(s), {rows_read:,} rows: "

@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 
 import made_up_statuses as made_up
-from ratioed import InputError, load_archive, paths
+from ratioed import InputError, load_archive, paths, story
 from ratioed.analysis.claims import CHECKS, MEASURED, claims_file, read_claims
 from ratioed.analysis.ratios import add_ratios
 from ratioed.cli import main
 from ratioed.errors import ParameterError
+from ratioed.inputs.checks import REPLIES_CHOICES
 from ratioed.inputs.load import STORY_ACCOUNT, select_account
 from ratioed.inputs.rules import BOOST_REASON, KINDS, REPLY_REASON, split_analysable
 from ratioed.inputs.rules import REPLIES_CHOICES as RULES_REPLIES
-from ratioed.pipeline.param_checks import REPLIES_CHOICES
 from ratioed.pipeline.params import load_params
 from ratioed.present import labels
 from ratioed.scale.engines import flag
@@ -192,11 +192,10 @@ def test_parameters_account_and_replies():
     with pytest.raises(ParameterError, match="ACCOUNT='a b; rm'"):
         load_params(overrides={"account": "a b; rm"}, check_files=False)
     assert REPLIES_CHOICES == RULES_REPLIES and {"boost", "reply"} <= set(KINDS)
-    assert labels.STORY_ACCOUNT == STORY_ACCOUNT
 
 
 def test_titles_and_ledgers_follow_the_account():
-    assert labels.title(None) == labels.title("realdonaldtrump") == labels.STORY_TITLE
+    assert labels.title(None) == labels.title("realdonaldtrump") == story.TITLE
     assert "@bob@example.social" in labels.title("bob@example.social")
     assert "Trump" not in labels.title("alice") and labels.author("alice") == "@alice"
     assert claims_file(None) == claims_file("@realDonaldTrump") == paths.CLAIMS_YAML

@@ -19,8 +19,8 @@ from ratioed import cli
 from ratioed import errors as E
 from ratioed.errors import FileNotFound, InputError, ParameterError
 from ratioed.inputs import snapshots as S
+from ratioed.inputs.checks import as_zone
 from ratioed.pipeline import params as P
-from ratioed.pipeline.param_checks import as_zone
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = ROOT / "data" / "raw" / "metrics_2025-07-11_2025-07-19.csv"

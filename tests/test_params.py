@@ -19,8 +19,8 @@ import pytest
 
 from ratioed.errors import InputError, ParameterError
 from ratioed.inputs import snapshots as S
+from ratioed.inputs.checks import DEFINITION_CHOICES
 from ratioed.pipeline import params as P
-from ratioed.pipeline.param_checks import DEFINITION_CHOICES
 from scratch import scratch_project
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..story import COUNTS
+
 COLUMNS = ["kind", "key", "before", "after"]
-_COUNTS = ["replies", "retruths", "likes"]
+_COUNTS = list(COUNTS)
 
 
 def _posts(root: Path, definition: str) -> pd.DataFrame | None:

@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError
+from ..story import COUNTS, is_story_account
 from .completeness import Completeness
 from .coverage import ACCOUNT_START, utc_time
 from .ratios import DEFINITIONS, STORY_DEFINITION, is_ratioed
@@ -39,7 +40,6 @@ CONTRADICTED = "contradicted"
 NOT_CHECKABLE = "not checkable with these data"
 MEASURED = "measured"  # the generic ledger's entries: counted from the data, not a claim judged
 LEDGER_DEFINITION = STORY_DEFINITION  # the claims are judged under the story's definition
-COUNTS = ("replies", "retruths", "likes")
 
 
 # --------------------------------------------------------------------------- evidence
@@ -275,7 +275,6 @@ def claims_file(account: str | None) -> Path:
     """The ledger for ``account``: the story's claims for the story's account (or none said),
     else the generic ledger (:data:`ratioed.paths.CLAIMS_GENERIC_YAML`)."""
     from .. import paths
-    from ..present.labels import is_story_account
 
     return paths.CLAIMS_YAML if is_story_account(account) else paths.CLAIMS_GENERIC_YAML
 

@@ -25,9 +25,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import story
+
 LISTED_SILENCE = pd.Timedelta(hours=48)  # silences longer than this are listed in the table
 MAX_SILENCE = pd.Timedelta(days=90)  # longer than this: the input cannot be called complete
-ACCOUNT_START = pd.Timestamp("2022-02-01", tz="UTC")  # the account's first post: February 2022
+ACCOUNT_START = pd.Timestamp(story.PLATFORM_START, tz="UTC")  # the account's first post
 SILENCE_COLUMNS = ["start", "end", "hours"]
 COVERAGE_COLUMNS = ["kind", "start", "end", "posts", "hours"]
 

@@ -1,11 +1,13 @@
 """The definitions of "ratioed", as data: what every engine (numpy, DuckDB, Dask) and the
-parameter check read. No imports, so a parameter check or ``--help`` costs no pandas.
+parameter check read. Imports only :mod:`ratioed.story` (plain values), so a parameter check or
+``--help`` costs no pandas.
 
 All comparisons are strict (ties are not ratioed) and a comparison against a count of 0 never
 holds, so a post with 0 likes and 0 re-truths is not ratioed however many replies it has.
 """
 
-STORY_DEFINITION = "both"
+from ..story import DEFINITION as STORY_DEFINITION  # noqa: F401 -- the story's, named here too
+
 DEFINITIONS = {
     "both": "replies > likes and replies > re-truths",
     "either": "replies > likes or replies > re-truths",

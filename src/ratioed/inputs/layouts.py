@@ -42,11 +42,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .. import story
 from ..errors import InputError
 from .files import read_sidecar
 
 _MEDIA_TYPE = pa.list_(pa.string())
-TRUTH_SOCIAL_START = pd.Timestamp("2022-02-01", tz="UTC")  # the platform's first posts: Feb 2022
+TRUTH_SOCIAL_START = pd.Timestamp(story.PLATFORM_START, tz="UTC")  # the platform's first posts
 # An ISO 8601 time with a time of day: what a post's or a capture's time must look like.
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
 ZONE_SUFFIX = r"(Z|[+-]\d{2}(:?\d{2})?)$"

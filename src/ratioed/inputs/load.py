@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .. import story
 from ..errors import InputError
 from . import layouts
 from .files import is_url, sha256_file
@@ -70,7 +71,7 @@ from .validate import (  # noqa: F401 -- public names kept importable from ratio
 
 POST_COLUMNS = ["id", "created_at", "content", "url", "media", "media_count",
                 "replies", "retruths", "likes", "kind", "account", "capture", "captured_at"]
-STORY_ACCOUNT = "realDonaldTrump"  # the archive's one account: its flat layouts name no account
+STORY_ACCOUNT = story.ACCOUNT  # the archive's one account: its flat layouts name no account
 HISTORY_COLUMNS = ["id", "capture", "captured_at", "capture_rank", "replies", "retruths", "likes"]
 _KIND_TEXT = pa.array(KINDS, pa.string())
 

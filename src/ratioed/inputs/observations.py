@@ -20,11 +20,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..story import COUNTS
 from .layouts import _no_field_limit
 from .validate import ID_TIME_TOLERANCE, id_times
 
 COLUMNS = ["post_id", "observed_at", "replies", "retruths", "likes", "source", "note"]
-COUNTS = ["replies", "retruths", "likes"]
 MAX_SOURCE = 40  # characters: the label is drawn in figure 4
 NOT_OBSERVATIONS = "not an observations CSV: expected columns " + ",".join(COLUMNS)
 _TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"

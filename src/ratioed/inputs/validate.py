@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..pipeline.param_checks import as_account
+from .checks import as_account
 from .clean import clean_content
 from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX, _brief
 from .rules import as_bool_array
@@ -172,7 +172,7 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
 
 def _accounts(arr, path, locate):
     """Account names as given, each a handle (``name`` or ``name@domain``, the rule of
-    :func:`ratioed.pipeline.param_checks.as_account`); any other text (markup, spaces, a URL) is
+    :func:`ratioed.inputs.checks.as_account`); any other text (markup, spaces, a URL) is
     refused with its row: it is printed on the page. Checked once per distinct name."""
     for name in pc.unique(arr).to_pylist():  # per-name: accounts are few
         if name is None or name == "":

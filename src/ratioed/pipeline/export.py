@@ -30,11 +30,11 @@ from pathlib import Path
 import nbformat
 
 from .. import __version__, paths
+from .. import story as STORY
 from ..inputs.files import restore_formulas, write_text_atomic
 from ..present import labels
 from ..present.record import git_commit
 
-TITLE = labels.STORY_TITLE  # the story's account; another account's page names it (labels.title)
 SKIP_TAGS = {"ratioed-reset", "parameters", "injected-parameters"}
 KEY_FIGURE_TAG = "key-figure"
 PARAM_LABELS = {  # parameter -> how the report names it
@@ -136,7 +136,7 @@ def lede(numbers: dict) -> dict:
     the reporters' later reading. Missing pieces are ``None`` (the template then says less)."""
     ratios = numbers.get("ratios", {})
     load = numbers.get("load", {})
-    story = labels.STORY_DEFINITION
+    story = STORY.DEFINITION
     flagged = ratios.get("flagged", {})
     hl = ratios.get("highlight")
     chosen = ratios.get("definition", story)
@@ -150,7 +150,7 @@ def lede(numbers: dict) -> dict:
         "first_post": labels.day(load.get("first_post")), "last_post": labels.day(load.get("last_post")),
         "highlight": None, "observed": None,
         "account": labels.handle(load.get("account")),
-        "story_account": labels.is_story_account(load.get("account")),
+        "story_account": STORY.is_story_account(load.get("account")),
         "author": labels.author(load.get("account")),
     }
     if hl:
@@ -251,7 +251,7 @@ def coalesce_streams(cell) -> list:
     return [o for o in cell.outputs if o.get("output_type") != "stream" or o["text"].strip()]
 
 
-def report_notebook(executed: list[Path], title: str = TITLE
+def report_notebook(executed: list[Path], title: str = STORY.TITLE
                     ) -> tuple[nbformat.NotebookNode, dict | None, list]:
     """The methods section as one notebook (no parameters or reset cells, no code cells
     without output, headings demoted, deterministic cell ids), the key figure's output lifted

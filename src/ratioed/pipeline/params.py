@@ -3,7 +3,7 @@
 A build's parameters come from a named YAML set (``params/default.yaml`` unless ``PARAMS``
 names another), overridden by any Make variable given (an empty one means "not set"), or by
 ``ratioed report --set name=value`` and the command line's sources. Every value is validated
-here (each parameter's check is in :mod:`ratioed.pipeline.param_checks`), in milliseconds and before any
+here (each parameter's check is in :mod:`ratioed.inputs.checks`), in milliseconds and before any
 notebook or kernel starts (this module imports neither pandas nor Jupyter), and each error is
 one line naming the Make variable, the value and what is accepted::
 
@@ -29,17 +29,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
+from .. import paths, story
 from ..errors import FileNotFound, InputError, ParameterError
-from ..inputs.files import is_url
-from ..inputs.snapshots import (
-    default_snapshot,
-    display_path,
-    resolve_sources,
-    verify_sources,
-    write_stamp,
-)
-from .param_checks import (
+from ..inputs.checks import (
     DEFINITION_CHOICES,
     REPLIES_CHOICES,
     as_account,
@@ -53,6 +45,13 @@ from .param_checks import (
     as_sources,
     as_window,
     as_zone,
+)
+from ..inputs.files import is_url
+from ..inputs.snapshots import (
+    display_path,
+    resolve_sources,
+    verify_sources,
+    write_stamp,
 )
 
 
@@ -87,7 +86,7 @@ PARAMETERS: tuple[Param, ...] = (
     Param("definition", "DEFINITION", "str", "both", ", ".join(DEFINITION_CHOICES),
           "definition of \"ratioed\": `both` (the story's) = replies > likes and > re-truths",
           as_definition),
-    Param("highlight_id", "HIGHLIGHT", "str", "114842356238631061",
+    Param("highlight_id", "HIGHLIGHT", "str", story.HIGHLIGHT_ID,
           "a post id: digits, no leading zero", "the post the story is about", as_post_id),
     Param("observations", "OBSERVATIONS", "Optional[str]", None,
           "an existing CSV file (empty: `data/raw/observations.csv`)",
@@ -404,21 +403,6 @@ def prepare(params_file=None, overrides=None, sources=None) -> dict:
     params = resolve_sources(load_params(params_file, overrides, sources))
     verify_sources(params)
     return params
-
-
-def default_sources(sources: list[str] | None = None) -> list[str]:
-    """``sources`` when given, else the default parameter set's, resolved and verified as a
-    build would (no download: offline, a set with no snapshot yet raises). Lets a notebook run
-    top to bottom in Jupyter with its defaults, on the same input ``make report`` uses."""
-    if sources:
-        return list(sources)
-    params = load_params(paths.DEFAULT_PARAMS)
-    if not params["sources"] and default_snapshot(params.get("snapshot_sha256")) is None:
-        raise InputError(paths.DEFAULT_PARAMS, "no source given and no snapshot in data/raw/",
-                         hint="run `make download`, or set `sources` in the notebook")
-    params = resolve_sources(params, download_missing=False)
-    verify_sources(params)
-    return params["sources"]
 
 
 # --------------------------------------------------------------------------- pre-flight

@@ -12,6 +12,8 @@ import numbers as _num
 import unicodedata
 from datetime import datetime
 
+from .. import story
+
 # the definitions of "ratioed" in words (the rules themselves: ratioed.analysis.ratios.RULES)
 DEFINITION_WORDS = {
     "both": "more replies than likes and more replies than re-truths",
@@ -19,7 +21,6 @@ DEFINITION_WORDS = {
     "likes": "more replies than likes",
     "retruths": "more replies than re-truths",
 }
-STORY_DEFINITION = "both"  # the claims ledger is always judged under the story's definition
 
 # report headings for the tables' machine column names (CSV keeps the machine names)
 COLUMN_LABELS = {
@@ -160,28 +161,20 @@ def column(name: str, overrides: dict | None = None) -> str:
 
 # --------------------------------------------------------------------------- the account
 
-STORY_ACCOUNT = "realDonaldTrump"  # the story's account (load.STORY_ACCOUNT; a test checks)
-STORY_TITLE = "Was Trump \u201cratioed\u201d on his own platform? Checking the numbers"
-
-
-def is_story_account(account: str | None) -> bool:
-    """Whether ``account`` (an acct, any case, ``@`` or not; None = not said) is the story's."""
-    return not account or account.lstrip("@").lower() == STORY_ACCOUNT.lower()
-
 
 def handle(account: str | None) -> str:
     """``@acct`` as the report names an account (the story's when none is said)."""
-    return "@" + (account or STORY_ACCOUNT).lstrip("@")
+    return "@" + (account or story.ACCOUNT).lstrip("@")
 
 
 def title(account: str | None) -> str:
     """The report's title: the story's for its account, else one naming ``@acct``."""
-    if is_story_account(account):
-        return STORY_TITLE
+    if story.is_story_account(account):
+        return story.TITLE
     return f"Was {handle(account)} \u201cratioed\u201d? Checking the numbers"
 
 
 def author(account: str | None) -> str:
     """Who wrote the posts, for sentences: "Donald Trump" for the story's account, else
     ``@acct``."""
-    return "Donald Trump" if is_story_account(account) else handle(account)
+    return "Donald Trump" if story.is_story_account(account) else handle(account)

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
+from ..story import COUNTS
 
 # canonical name -> the names a part may use for it (archive's first)
 SOURCE_NAMES = {"id": ("id",), "created_at": ("created_at",),
                 "replies": ("replies_count", "replies"), "retruths": ("reblogs_count", "retruths"),
                 "likes": ("favourites_count", "likes")}
-COUNTS = ("replies", "retruths", "likes")
 
 
 def find_parts(path: str | Path | list) -> tuple[object, list[str]]:

@@ -1,4 +1,6 @@
-"""What each parameter accepts: the checks turning a raw value into a typed one.
+"""The shared value checks: what a date, a time zone, a definition, a post id, a window or an
+account handle must be, turning a raw value into a typed one. The parameters use them all
+(:mod:`ratioed.pipeline.params`); the readers use the same handle rule on the data.
 
 Each check takes the raw value (a string from Make or ``--set``; any YAML value from a parameter
 file) and returns the typed value, or raises ``ValueError(problem)``; :mod:`ratioed.pipeline.params`
