@@ -35,7 +35,7 @@ LIBRARY := $(shell find src/ratioed -type f -not -path '*/__pycache__/*')
 LOCK_OPTS = --universal --python-version 3.11 --fork-strategy fewest --generate-hashes --quiet \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: help install hooks test report download lab sync lock bench lint clean FORCE
+.PHONY: help install hooks test test-unit report download lab sync lock bench lint clean FORCE
 
 help: ## list the targets
 	@echo "ratioed: reproduce the 'ratioed' Truth Social story. Targets:"
@@ -88,8 +88,11 @@ ifneq ($(HOOKS),no)
 	else echo "ratioed: not a git checkout: no commit hooks installed"; fi
 endif
 
-test: $(INSTALLED) ## run the test suite (offline; sets up .venv first if needed)
+test: $(INSTALLED) ## run every test (offline; sets up .venv first if needed): what CI runs
 	$(PY) -m pytest
+
+test-unit: $(INSTALLED) ## the fast tier: no kernel, no browser, no cluster (under a minute)
+	$(PY) -m pytest -q -m "not slow and not cluster"
 
 report: reports/index.html ## run the notebooks and build reports/index.html (offline given SOURCE)
 

@@ -142,10 +142,9 @@ def bench_report(results: dict) -> None:
     """4. `make report` on 32k posts, against the naive way measured in the same run."""
     source = dataset(32_000, ("parquet",))["parquet"]
     tmp = Path(tempfile.mkdtemp(prefix="ratioed-bench-"))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from scratch import scratch_project  # the tests' isolated-build fixture
+    from ratioed.pipeline.build import copy_project
 
-    project = scratch_project(tmp / "p", ROOT)
+    project = copy_project(tmp / "p", ROOT)
     env = {**os.environ, "RATIOED_ROOT": str(project)}
     make = ["make", "-s", "report", f"VENV={Path(sys.prefix)}", f"SOURCE={source}"]
 

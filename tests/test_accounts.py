@@ -210,9 +210,9 @@ def test_titles_and_ledgers_follow_the_account():
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_make_report_for_another_account(tmp_path):
     """A full `make report ACCOUNT=bob` in a scratch project on the made-up API pages."""
-    from scratch import scratch_project
+    from ratioed.pipeline.build import copy_project
 
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     pages = made_up.write_pages(project / "dumps")
     venv = Path(sys.executable).parents[1]
     env = {**os.environ, "RATIOED_ROOT": str(project),

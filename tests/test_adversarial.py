@@ -166,9 +166,9 @@ def test_another_accounts_report_carries_nothing_of_the_story(tmp_path):
     first build's figure 4 (the Newsweek reading of Trump's post) nor draw a "diamond" for a
     post it does not hold; CSV cells starting with a formula character are defused; scripts
     survive."""
-    from scratch import scratch_project
+    from ratioed.pipeline.build import copy_project
 
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     venv = Path(sys.executable).parents[1]
     env = {**os.environ, "RATIOED_ROOT": str(project),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def consistent(project: Path) -> None:
 
 
 def test_failure_in_last_notebook_leaves_previous_set_intact(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
     before = published(project)
     nb = project / "notebooks/04-figures.py"
@@ -89,7 +89,7 @@ def test_failure_in_last_notebook_leaves_previous_set_intact(week, tmp_path):
 def test_interrupt_at_any_moment_keeps_one_whole_report(week, tmp_path):
     """SIGINT (Ctrl-C) to the whole build at several moments, the last one while the export
     writes the new report: a report is always there, and it is one build's."""
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
     nb = project / "notebooks/04-figures.py"
     for i, when in enumerate(("export", 1.0, 4.0)):
@@ -126,7 +126,7 @@ def _kernels_of(project: Path) -> list[int]:
 def test_a_failure_in_one_lane_stops_the_other_and_is_named(week, tmp_path):
     """Notebook 03 fails while 04 runs beside it in a second kernel: the build stops, names 03,
     leaves no kernel running and no socket folder behind, and publishes nothing."""
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     nb = project / "notebooks/03-claims.py"
     nb.write_text(nb.read_text() + "\n# %%\nraise RuntimeError('made-up failure in 03')\n")
     res = build(project, str(week))
@@ -143,7 +143,7 @@ def test_a_failure_in_one_lane_stops_the_other_and_is_named(week, tmp_path):
 def test_interrupt_while_notebooks_run_stops_the_build_and_keeps_the_report(week, tmp_path, lanes):
     """Ctrl-C while notebook 03 runs (and 04 beside it, with two lanes): the build stops with
     exit code 130, every kernel is gone and the published set is untouched."""
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
     before = published(project)
     proc = start(project, str(week), "--set", "definition=either",  # 02, 03 and 04 re-run
@@ -167,7 +167,7 @@ def test_interrupt_while_notebooks_run_stops_the_build_and_keeps_the_report(week
 
 
 def test_two_builds_at_once_wait_for_each_other(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     other = tmp_path / "made_up_other_capture.csv"  # made up: the week with one count changed
     other.write_bytes(week.read_bytes().replace(b"19954", b"19990"))
     a = start(project, str(week), "--set", "highlight_id=114842356238631061")
@@ -184,7 +184,7 @@ def test_two_builds_at_once_wait_for_each_other(week, tmp_path):
 
 
 def test_a_source_rewritten_with_same_size_and_time_is_rebuilt(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     src = tmp_path / "week.csv"
     src.write_bytes(week.read_bytes())
     assert build(project, str(src)).returncode == 0
@@ -205,7 +205,7 @@ def test_a_source_rewritten_with_same_size_and_time_is_rebuilt(week, tmp_path):
 def test_py_copy_is_the_source(week, tmp_path):
     """An edit to a notebook's .py copy alone reaches the report; edits to both copies that
     disagree stop the build with a message."""
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
     py = project / "notebooks/04-figures.py"
     py.write_text(py.read_text() + '\n# %% [markdown]\n# A made-up closing note from the .py.\n')
@@ -225,7 +225,7 @@ def test_py_copy_is_the_source(week, tmp_path):
 
 
 def test_a_hung_cell_fails_the_build_naming_notebook_and_cell(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     nb = project / "notebooks/02-ratios.py"
     nb.write_text(nb.read_text() + "\n# %%\nimport time\ntime.sleep(600)  # made-up hang\n")
     t0 = time.monotonic()
@@ -242,7 +242,7 @@ def test_a_hung_cell_fails_the_build_naming_notebook_and_cell(week, tmp_path):
 
 
 def test_bad_input_found_inside_a_notebook_exits_2_with_one_line(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     bad = tmp_path / "week_with_a_bad_count.csv"  # the real week with one count made negative
     lines = week.read_text(encoding="utf-8").splitlines(keepends=True)
     header = lines[0].rstrip("\n").split(",")
@@ -261,7 +261,7 @@ def test_bad_input_found_inside_a_notebook_exits_2_with_one_line(week, tmp_path)
 def test_a_build_that_reruns_everything_carries_no_earlier_output(week, tmp_path):
     """An output an earlier build wrote and this one does not (made up: a stray table) is not
     published again once every notebook re-runs; the folders' .gitkeep files stay."""
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     for folder in ("reports", "data/processed"):
         (project / folder).mkdir(parents=True, exist_ok=True)
         (project / folder / ".gitkeep").touch()

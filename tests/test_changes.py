@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ def build(project: Path, *sources: str) -> subprocess.CompletedProcess:
 
 
 def test_a_later_capture_is_compared_with_the_last_build(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     first = build(project, str(week))
     assert first.returncode == 0, first.stderr
     assert "first build here: nothing to compare with" in first.stderr

@@ -517,10 +517,10 @@ def test_build_on_made_up_complete_archive_with_an_early_highlight(tmp_path):
     import subprocess
     import sys
 
-    from scratch import scratch_project
+    from ratioed.pipeline.build import copy_project
 
     root = paths_root()
-    project = scratch_project(tmp_path / "p", root)
+    project = copy_project(tmp_path / "p", root)
     archive = made_up_archive(["2023-03-01 12:00", "2025-09-01 12:00"])
     early = archive.loc[archive["created_at"] == pd.Timestamp("2023-03-01 12:00", tz="UTC"), "id"]
     later = archive.loc[archive["created_at"] == pd.Timestamp("2025-09-01 12:00", tz="UTC"), "id"]

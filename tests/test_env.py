@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ratioed import paths
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
@@ -150,7 +150,7 @@ def test_this_environment_is_compiled_to_bytecode():
 
 def make_copy(tmp_path: Path) -> Path:
     """A scratch copy of the project with what set-up reads (pyproject.toml, the locks)."""
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     for name in ("pyproject.toml", "requirements.lock", "requirements-lab.lock"):
         shutil.copy2(ROOT / name, project / name)
     return project

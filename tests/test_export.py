@@ -21,7 +21,7 @@ import pytest
 
 from ratioed import paths
 from ratioed.pipeline import export
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 HIGHLIGHT = "114842356238631061"
 
@@ -90,8 +90,8 @@ def _build(project: Path, source: Path, **env_vars: str) -> str:
 @pytest.fixture(scope="module")
 def two_builds(week, tmp_path_factory):
     source = week
-    first = scratch_project(tmp_path_factory.mktemp("first"))
-    second = scratch_project(tmp_path_factory.mktemp("second"))
+    first = copy_project(tmp_path_factory.mktemp("first"))
+    second = copy_project(tmp_path_factory.mktemp("second"))
     # the first runs its notebooks in two kernels side by side, the second in one, in order
     return (first, _build(first, source, RATIOED_LANES="2"),
             second, _build(second, source, RATIOED_LANES="1"))

@@ -135,9 +135,9 @@ def test_svg_keeps_text_as_text(tmp_path):
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_labels_follow_non_default_parameters(week, tmp_path):
     """`make report WINDOW=7D DEFINITION=either DAY_TZ=UTC`: no stale default anywhere."""
-    from scratch import scratch_project
+    from ratioed.pipeline.build import copy_project
 
-    project = scratch_project(tmp_path / "p")
+    project = copy_project(tmp_path / "p")
     args = ["make", "report", f"VENV={sys.prefix}",
             f"SOURCE={week}",
             "WINDOW=7D", "DEFINITION=either", "DAY_TZ=UTC"]

@@ -81,9 +81,9 @@ def test_every_notebook_runs_top_to_bottom_with_its_defaults(tmp_path):
     import subprocess
     import sys
 
-    from scratch import scratch_project
+    from ratioed.pipeline.build import copy_project
 
-    project = scratch_project(tmp_path / "p", Path(__file__).resolve().parents[1])
+    project = copy_project(tmp_path / "p", Path(__file__).resolve().parents[1])
     env = {**os.environ, "RATIOED_ROOT": str(project)}
     env.pop("RATIOED_STAGE", None)
     for nb in sorted((project / "notebooks").glob("[0-9][0-9]-*.ipynb")):

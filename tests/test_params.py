@@ -21,7 +21,7 @@ from ratioed.errors import InputError, ParameterError
 from ratioed.inputs import snapshots as S
 from ratioed.inputs.checks import DEFINITION_CHOICES
 from ratioed.pipeline import params as P
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "metrics_2025-07-11_2025-07-19.csv"
@@ -344,7 +344,7 @@ def _make(project: Path, *args: str, timeout: int = 120) -> subprocess.Completed
 
 @pytest.fixture()
 def project(tmp_path, week):
-    proj = scratch_project(tmp_path / "project", ROOT)
+    proj = copy_project(tmp_path / "project", ROOT)
     for name in HOSTILE:
         shutil.copy(week, proj / name)
     return proj

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -83,7 +83,7 @@ def edit(project: Path, i: int) -> None:
 
 @pytest.fixture
 def project(week, tmp_path):
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     assert build(project, str(week)).returncode == 0
     return project
 
@@ -126,7 +126,7 @@ def test_a_build_folder_on_another_filesystem_publishes_whole(week, tmp_path):
     shm = Path("/dev/shm")
     if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
         pytest.skip("no second filesystem (/dev/shm) to put build/ on")
-    project = scratch_project(tmp_path / "p", ROOT)
+    project = copy_project(tmp_path / "p", ROOT)
     elsewhere = Path(shm / f"ratioed-test-{os.getpid()}")
     elsewhere.mkdir()
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scratch import scratch_project
+from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 HIGHLIGHT = "114842356238631061"
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 
 def make_project(tmp: Path) -> Path:
-    return scratch_project(tmp, ROOT)
+    return copy_project(tmp, ROOT)
 
 
 def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:

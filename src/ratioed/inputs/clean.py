@@ -33,7 +33,7 @@ _MARKUP = r"</?[A-Za-z][^<>]*>|<!--"
 # Rows whose only tags are <p>, <br>, <a> and <span> (lower case, attribute values free of
 # "<" and ">") -- the HTML Truth Social and Mastodon write -- take the vectorised path, where
 # each <p> or </p> is a paragraph break, as in the parser: the text is the parser's
-# (tests/test_text.py checks it). Rows holding anything else go to the parser, and so do
+# (tests/test_clean.py checks it). Rows holding anything else go to the parser, and so do
 # the few where decoding entities after the tags are gone could differ: an entity cut by a
 # tag ("&am<b></b>p;"), white space written as an entity ("&#10;", "&Tab;"), "&&".
 _WS = "[ \t\n\f]"  # HTML white space (not the no-break space)

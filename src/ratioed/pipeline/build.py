@@ -176,3 +176,24 @@ def record_changes(params: dict) -> str:
     write_csv_atomic(changes if changes is not None else pd.DataFrame(columns=COLUMNS),
                      paths.CHANGES_CSV)
     return summary(changes)
+
+
+def copy_project(dest: Path, root: Path | None = None) -> Path:
+    """A copy of what a build reads (notebooks, parameters, claims, observations, the committed
+    week, Makefile, the library's source for Make's dependencies) at ``dest``, for a build
+    isolated from the project's outputs: run it with ``RATIOED_ROOT=dest``. The tests (fixture
+    ``project_copy``) and the benchmarks build in such copies."""
+    import shutil
+
+    root = Path(root or paths.PROJ_ROOT)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for folder in ("notebooks", "params", "src"):
+        shutil.copytree(root / folder, dest / folder, ignore=ignore)
+    (dest / "data" / "raw").mkdir(parents=True)
+    for name in ("claims.yaml", "claims-generic.yaml"):  # the story's ledger and the generic one
+        shutil.copy(root / "data" / name, dest / "data" / name)
+    for name in ("observations.csv", "metrics_2025-07-11_2025-07-19.csv",
+                 "metrics_2025-07-11_2025-07-19.csv.provenance.json"):  # the committed inputs
+        shutil.copy(root / "data" / "raw" / name, dest / "data" / "raw")
+    shutil.copy(root / "Makefile", dest / "Makefile")
+    return dest
