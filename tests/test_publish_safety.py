@@ -6,7 +6,6 @@ to the notebooks make each build differ). Slow: builds start a Jupyter kernel.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ratioed.pipeline.build import copy_project
+from ratioed.pipeline.publish import published_files
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -57,20 +57,10 @@ def faulty_build(project: Path, source: Path, at: int, how: str) -> subprocess.C
                           capture_output=True, text=True, timeout=600)
 
 
-def published(project: Path) -> dict[str, str]:
-    """sha256 of every published output file (data/processed, reports), by path."""
-    out = {}
-    for folder in ("data/processed", "reports"):
-        for p in sorted((project / folder).rglob("*")):
-            if p.is_file():
-                out[p.relative_to(project).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
-
-
 def whole_set(project: Path) -> dict[str, str]:
     """The published files, checked to be exactly those the published manifest vouches for."""
     manifest = json.loads((project / "build/state/manifest.json").read_text())
-    files = published(project)
+    files = published_files(project)
     assert files == manifest["files"], "the published files are not one build's set"
     return files
 
