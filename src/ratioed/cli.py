@@ -145,6 +145,12 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .analysis.definitions import DEFINITIONS, STORY_DEFINITION
     from .paths import ARCHIVE_URL
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ratioed",
         description="Reproduce the 'ratioed' Truth Social story: load the archive, flag "
                     "ratioed posts, build the report.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     order_help = ("how to decide which capture is latest: auto (capture times when every "
                   "source has one, else source order), order (last source = latest), time")
