@@ -18,6 +18,8 @@ How a build works (``make report`` calls :func:`build_report`):
    an offline template, to ``reports/index.html`` -- written atomically, only after every
    notebook succeeded. A failing cell stops the build with one line naming notebook, cell and
    error; the executed notebook stays in ``build/executed/`` and the last good report is kept.
+   Before the export, the data dictionary of the tables (``reports/tables/datapackage.json``,
+   :mod:`ratioed.present.datapackage`) is written beside them, so the page lists it.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
                 run_lanes(run, declared, stage, first, progress=progress, on_busy=warm.start)
                 warm.join()
             changed = record_changes(params)
+            write_data_dictionary(params)  # before the export: the page's "Files" lists it
             export_page([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
             # the manifest last, with the hash of every file it vouches for (staleness.plan)
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"],
@@ -162,6 +165,16 @@ def export_page(executed: list[Path], params: dict) -> None:
         export.export_report(executed, params)
     except export.ExportError as err:
         raise BuildError(f"export: {err}") from None
+
+
+def write_data_dictionary(params: dict) -> None:
+    """``reports/tables/datapackage.json`` into the stage, from the tables written there
+    (:mod:`ratioed.present.datapackage`): published with the set it describes, and vouched for by
+    the manifest written after it."""
+    from .. import __version__
+    from ..present.datapackage import write_datapackage
+
+    write_datapackage(paths.TABLES_DIR, params, __version__)
 
 
 def record_changes(params: dict) -> str:
