@@ -29,13 +29,28 @@ PARAM_VARS := PARAMS SOURCE START END DAY_TZ DEFINITION HIGHLIGHT OBSERVATIONS W
 $(foreach v,$(PARAM_VARS),$(eval override $(v) := $$(value $(v))))
 export $(PARAM_VARS)
 
+## ---- variables given on the command line: only known ones, checked before any work ----------
+# `make report WINDWO=7D` (a typo) would otherwise build with the default window and say nothing.
+OWN_VARS := PYTHON VENV LAB_VENV LAB_ARGS HOOKS UPGRADE
+KNOWN_VARS := $(OWN_VARS) $(PARAM_VARS)
+GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
+UNKNOWN_VARS := $(filter-out $(KNOWN_VARS) MAKEFLAGS MFLAGS MAKEFILES SHELL,$(GIVEN_VARS))
+ifneq ($(strip $(UNKNOWN_VARS)),)
+# a near miss, by Python's difflib, asked only for names made of letters, digits and _ (a name is
+# never pasted into a shell line otherwise)
+name_chars := A B C D E F G H I J K L M N O P Q R S T U V W X Y Z a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 _
+drop_chars = $(if $(2),$(call drop_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,99,$(2))),$(1))
+near_miss = $(if $(call drop_chars,$(1),$(name_chars)),,$(shell $(PYTHON) -c 'import difflib, sys; m = difflib.get_close_matches(sys.argv[1].upper(), sys.argv[2:], 1, 0.6); print(" (did you mean " + m[0] + "?)" if m else "")' '$(1)' $(KNOWN_VARS) 2>/dev/null))
+$(error ratioed: error: unknown variable$(if $(word 2,$(UNKNOWN_VARS)),s) on the command line: $(foreach v,$(UNKNOWN_VARS),$(v)$(call near_miss,$(v))); nothing was run. Known variables: $(KNOWN_VARS) (`make help` says what each means))
+endif
+
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb notebooks/[0-9][0-9]-*.py))
 LIBRARY := $(shell find src/ratioed -type f -not -path '*/__pycache__/*')
 
 LOCK_OPTS = --universal --python-version 3.11 --fork-strategy fewest --generate-hashes --quiet \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: help install hooks test test-unit report download lab sync lock bench lint clean FORCE
+.PHONY: help install hooks test test-unit report status download lab sync lock bench lint clean FORCE
 
 help: ## list the targets
 	@echo "ratioed: reproduce the 'ratioed' Truth Social story. Targets:"
@@ -52,6 +67,7 @@ endef
 
 $(PY):
 	$(call check_python,$(PYTHON))
+	@echo "ratioed: set-up 1/6: creating the virtual environment $(VENV) ($(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
 
 # Set-up, run by every target that needs .venv: exact versions from the lock, hashes checked
@@ -61,11 +77,16 @@ $(PY):
 $(VENV)/.ratioed-installed: $(LOCK) pyproject.toml | $(PY)
 	$(call check_python,$(PY))
 	@echo "ratioed: installing the locked environment into $(VENV) (once; again when $(LOCK) or pyproject.toml change)"
+	@echo "ratioed: set-up 2/6: the installer (uv, pinned with hashes in $(LOCK))"
 	@test -x $(VENV)/bin/uv || awk '/^uv==/{p=1;print;next} /^[a-z]/{p=0} p' $(LOCK) \
 	  | $(PY) -m pip install --quiet --require-hashes --no-deps -r /dev/stdin
+	@echo "ratioed: set-up 3/6: the locked packages, hashes checked, compiled to bytecode (the longest step: ~20 s the first time)"
 	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(PY) --require-hashes $(LOCK)
+	@echo "ratioed: set-up 4/6: the project itself (editable)"
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@echo "ratioed: set-up 5/6: the notebooks' Jupyter kernel (python3)"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ratioed)" >/dev/null
+	@echo "ratioed: set-up 6/6: git hooks (HOOKS=no to skip)"
 	@$(MAKE) --no-print-directory hooks
 	@touch $@
 
@@ -74,15 +95,26 @@ $(VENV)/.ratioed-installed: $(LOCK) pyproject.toml | $(PY)
 reports/index.html: $(wildcard $(LOCK)) | $(INSTALLED)
 download bench: | $(INSTALLED)
 
+# The nbstripout filter as git runs it (through sh, from the top of the work tree): no absolute
+# path, so a moved checkout or a rebuilt .venv keeps working; the project's .venv first, else an
+# nbstripout on PATH, else one line saying how to set up (required=true: a notebook is never
+# staged with its outputs). Beyond outputs and counts it strips what a run or a Lab session adds:
+# language_info, papermill's records, cell execution times. The kernelspec stays: the .py copies
+# carry it too (notebooks/jupytext.toml), so stripping it from one side would churn the pair.
+NBSTRIP_KEYS := metadata.language_info metadata.papermill metadata.widgets \
+	cell.metadata.papermill cell.metadata.execution cell.metadata.ExecuteTime
+FILTER_VENV := $(if $(filter /%,$(VENV)),.venv,$(VENV))
+nbstripout = f() { if [ -x $(FILTER_VENV)/bin/python ]; then exec $(FILTER_VENV)/bin/python -m nbstripout --keep-id --extra-keys "$(NBSTRIP_KEYS)" $(1) "$$@"; elif command -v nbstripout >/dev/null; then exec nbstripout --keep-id --extra-keys "$(NBSTRIP_KEYS)" $(1) "$$@"; else echo "ratioed: nbstripout not found ($(FILTER_VENV) is missing): run make install" >&2; exit 1; fi; }; f
+
 install: $(VENV)/.ratioed-installed ## set up .venv from the lock (the other targets do this themselves when needed)
 
 hooks: ## strip notebook outputs at `git add` (nbstripout filter) + pre-commit checks (run by set-up)
 ifneq ($(HOOKS),no)
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean '"$(abspath $(PY))" -m nbstripout --keep-id' && \
+	  git config filter.nbstripout.clean '$(call nbstripout,)' && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
-	  git config diff.ipynb.textconv '"$(abspath $(PY))" -m nbstripout --keep-id -t' && \
+	  git config diff.ipynb.textconv '$(call nbstripout,-t)' && \
 	  $(VENV)/bin/pre-commit install --install-hooks >/dev/null && \
 	  echo "ratioed: git will strip notebook outputs at commit (nbstripout filter, pre-commit hook)"; \
 	else echo "ratioed: not a git checkout: no commit hooks installed"; fi
@@ -104,6 +136,9 @@ build/inputs.stamp: FORCE | $(INSTALLED)
 reports/index.html: $(NOTEBOOKS) $(LIBRARY) build/inputs.stamp data/claims.yaml
 	$(PY) -m ratioed report --make-vars
 	@touch $@
+
+status: build/inputs.stamp | $(INSTALLED) ## what `make report` would re-run and why (source, parameter, input, library changed; output missing), without running it
+	@$(PY) -m ratioed status --make-vars
 
 download: ## download a new dated snapshot of the public archive into data/raw/ (network)
 	$(PY) -m ratioed download --make-vars

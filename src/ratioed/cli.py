@@ -117,7 +117,20 @@ def _overrides(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _cmd_status(args) -> int:
+    from .pipeline.build import build_status
+    from .pipeline.params import from_make
+
+    params_file, overrides = from_make() if args.make_vars else (None, {})
+    overrides.update(_overrides(args.set))
+    print(build_status(sources=args.sources, params_file=args.params or params_file,
+                       overrides=overrides, only=args.only))
+    return 0
+
+
 def _cmd_report(args) -> int:
+    if args.dry_run:
+        return _cmd_status(args)
     from .pipeline.build import build_report
     from .pipeline.execute import BuildError, NotebookInputError
     from .pipeline.params import from_make
@@ -210,7 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--make-vars", action="store_true",
                    help="read the parameters from the Make variables in the environment "
                         "(PARAMS, SOURCE, START, ...: `python -m ratioed.pipeline.params vars`)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="say which notebooks would re-run and why, and whether the page would "
+                        "be exported, without running anything (as `ratioed status`)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("status", help="what `make report` would re-run and why, without running "
+                                      "it (no kernel starts)")
+    p.add_argument("sources", nargs="*", help="default: the parameter set's")
+    p.add_argument("--params", help="named parameter set (YAML); default params/default.yaml")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
+    p.add_argument("--only", nargs="*", help="as `report --only`")
+    p.add_argument("--make-vars", action="store_true",
+                   help="read the parameters from the Make variables in the environment")
+    p.set_defaults(func=_cmd_status)
     return parser
 
 

@@ -72,7 +72,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
     with build_lock():
         # the kernel starts first when notebooks are stale by their .py copies (the source), so
         # it starts up while the pairs are synced and the driver imports what it needs
-        all_nbs, declared, prints, manifest, stale = plan(params, only)
+        all_nbs, declared, prints, manifest, stale, _, parts = plan(params, only)
         clear_kernel_dirs()  # a killed build's sockets (we hold the lock)
         km = _first_kernel(lanes(stale))
         stage, warm = None, _Warmer()
@@ -81,7 +81,7 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             for line in synced:
                 print(line, file=sys.stderr)
             if synced:  # a .py copy rewritten from its .ipynb: plan again
-                all_nbs, declared, prints, manifest, stale = plan(params, only)
+                all_nbs, declared, prints, manifest, stale, _, parts = plan(params, only)
             run = lanes(stale)
             if not stale and km is not None:
                 stop_kernel(km)
@@ -102,7 +102,11 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             write_data_dictionary(params)  # before the export: the page's "Files" lists it
             export_page([paths.EXECUTED_DIR / nb.name for nb in all_nbs], params)
             # the manifest last, with the hash of every file it vouches for (staleness.plan)
+            # with the parts of every fingerprint, so `make status` can say why a notebook re-runs
+            kept = manifest.get("parts", {})
             manifest.update({nb.name: prints[nb.name] for nb in stale}, export=prints["export"],
+                            parts={nb.name: parts[nb.name] if nb in stale
+                                   else kept.get(nb.name, parts[nb.name]) for nb in all_nbs},
                             files=published_files(stage))
             write_text_atomic(paths.MANIFEST_JSON, json.dumps(manifest, indent=2) + "\n")
             use_outputs(None)
@@ -117,6 +121,32 @@ def build_report(sources=None, params_file=None, overrides=None, only=None,
             raise
     return (f"wrote {paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)} ({len(stale)} notebook(s) "
             f"run, {time.perf_counter() - t0:.1f} s); changes: {changed}")
+
+
+def build_status(sources=None, params_file=None, overrides=None, only=None) -> str:
+    """What :func:`build_report` would do with these parameters, and why, without doing it:
+    the notebooks that would re-run, each with its reasons (source, parameter, input file,
+    library or environment changed; output missing), and whether the page would be exported
+    again. Validates the parameters (the same pre-flight as a build); starts no kernel, takes
+    no lock, writes nothing but the hash cache. ``make status`` prints it."""
+    params = prepare(params_file, overrides, sources)
+    p = plan(params, only)
+    rel = paths.REPORT_HTML.relative_to(paths.PROJ_ROOT)
+    lines = []
+    for nb in p.all_nbs:
+        if nb in p.stale:
+            lines.append(f"  would re-run notebooks/{nb.name}: " + "; ".join(p.reasons[nb.name]))
+        else:
+            lines.append(f"  up to date    notebooks/{nb.name}")
+    export = p.reasons["export"]
+    if export:
+        lines.append(f"  would export  {rel}: " + "; ".join(export))
+        head = (f"make report would run {len(p.stale)} of {len(p.all_nbs)} notebook(s) and "
+                f"export the page:")
+    else:
+        lines.append(f"  up to date    {rel}")
+        head = "make report would do nothing: everything is up to date"
+    return "\n".join([head, *lines])
 
 
 def _first_kernel(run: list[list[Path]]):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import paths
 from ..errors import InputError
@@ -130,6 +131,21 @@ def notebook_params(nb_path: Path, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in declared}
 
 
+def fingerprint_parts(params: dict, declared: dict[str, dict]) -> dict[str, dict]:
+    """What each notebook's fingerprint is made of, by part: ``source`` (its ``.py`` copy),
+    ``params`` (the parameters it declares, as values), ``library``, ``environment`` (the
+    lock), ``inputs`` (each file it reads: path -> content hash, None when missing). The
+    manifest keeps these so :func:`plan` can say why a notebook re-runs."""
+    lib, env = _library_hash(), _environment_hash()
+    return {nb.name: {"source": _hash(nb.with_suffix(".py").read_bytes()),
+                      "params": json.loads(json.dumps(declared[nb.name], sort_keys=True,
+                                                      default=str)),
+                      "library": lib, "environment": env,
+                      "inputs": {str(p): (content_hash(p) if p.exists() else None)
+                                 for p in _input_files(nb.name[:2], params)}}
+            for nb in notebooks()}
+
+
 def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
     """Fingerprint of every notebook for these parameters (see module docs); ``declared`` maps
     each notebook's name to its parameters (:func:`notebook_params`). The key ``export`` holds
@@ -226,14 +242,31 @@ def _edited(py: Path, ipynb: Path) -> tuple[bool, bool]:
     return a >= b, b >= a
 
 
-def plan(params: dict, only=None):
+class Plan(NamedTuple):
+    """What a build would do: every notebook, each one's declared parameters and fingerprint
+    (``prints``, with ``export``), the last build's manifest (empty when it cannot be trusted),
+    the notebooks to run, why each runs (``reasons``: notebook name -> reasons; ``export``: why
+    the page would be exported again, empty when it would not) and the fingerprints' parts."""
+
+    all_nbs: list[Path]
+    declared: dict[str, dict]
+    prints: dict[str, str]
+    manifest: dict
+    stale: list[Path]
+    reasons: dict[str, list[str]]
+    parts: dict[str, dict]
+
+
+def plan(params: dict, only=None) -> Plan:
     """The notebooks, their parameters and fingerprints, the last build's manifest, and the
     notebooks to run: those whose fingerprint changed or whose output is missing (``only``:
-    exactly those named)."""
+    exactly those named), each with its reasons (:func:`why`)."""
     all_nbs = notebooks()
     declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
     prints = fingerprints(params, declared)
+    parts = fingerprint_parts(params, declared)
     manifest = read_manifest()
+    trusted = bool(manifest)
     if manifest.get("files") != published_files(paths.PROJ_ROOT):
         manifest = {}  # the published files are not the set this manifest describes: re-run all
     if only:
@@ -241,7 +274,79 @@ def plan(params: dict, only=None):
     else:
         stale = [nb for nb in all_nbs if manifest.get(nb.name) != prints[nb.name]
                  or not (paths.EXECUTED_DIR / nb.name).exists()]
-    return all_nbs, declared, prints, manifest, stale
+    reasons = why(all_nbs, stale, prints, parts, manifest, trusted, only)
+    return Plan(all_nbs, declared, prints, manifest, stale, reasons, parts)
+
+
+def _short(value, limit: int = 60) -> str:
+    from ..errors import printable
+
+    text = printable(json.dumps(value) if not isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _display(path: str) -> str:
+    try:
+        return Path(path).relative_to(paths.PROJ_ROOT).as_posix()
+    except ValueError:
+        return path
+
+
+def why(all_nbs, stale, prints, parts, manifest, had_manifest=True, only=None) -> dict:
+    """Why each stale notebook re-runs, in words, from the parts of its fingerprint against
+    those the last build recorded; ``export``: why the page would be exported again."""
+    out: dict[str, list[str]] = {}
+    last_parts = manifest.get("parts", {})
+    names = {nb.name for nb in stale}
+    for nb in all_nbs:
+        if nb.name not in names:
+            continue
+        r: list[str] = []
+        now, last = parts[nb.name], last_parts.get(nb.name)
+        if only:
+            r.append("named by --only")
+        elif not manifest:
+            r.append("no published build to reuse" if not had_manifest else
+                     "the published files are not the ones the last build wrote")
+        elif not (paths.EXECUTED_DIR / nb.name).exists():
+            r.append("output missing (its executed notebook)")
+        if not only and manifest and manifest.get(nb.name) != prints[nb.name]:
+            if last is None:
+                r.append("its fingerprint changed (the last build kept no details)")
+            else:
+                if now["source"] != last.get("source"):
+                    r.append(f"source changed (notebooks/{nb.stem}.py)")
+                before = last.get("params", {})
+                for k in sorted(set(now["params"]) | set(before)):
+                    if now["params"].get(k) != before.get(k):
+                        r.append(f"parameter {k} changed ({_short(before.get(k))} -> "
+                                 f"{_short(now['params'].get(k))})")
+                was = last.get("inputs", {})
+                for f in sorted(set(now["inputs"]) | set(was)):
+                    if f not in was:
+                        r.append(f"input file added: {_display(f)}")
+                    elif now["inputs"].get(f) != was.get(f):
+                        r.append(f"input file {'missing' if now['inputs'].get(f) is None else 'changed'}: "
+                                 f"{_display(f)}")
+                if now["library"] != last.get("library"):
+                    r.append("library changed (src/ratioed/)")
+                if now["environment"] != last.get("environment"):
+                    r.append("environment changed (requirements.lock)")
+                ups = [b.stem for b in reads_from(nb, all_nbs[:all_nbs.index(nb)])
+                       if b.name in names]
+                if ups:
+                    r.append("reads the outputs of " + ", ".join(ups) + ", which re-run")
+                if len(r) == 0:
+                    r.append("its fingerprint changed")
+        out[nb.name] = r
+    export: list[str] = []
+    if stale:
+        export.append(f"{len(stale)} notebook(s) re-run")
+    elif manifest.get("export") != prints["export"]:
+        export.append("no published page to reuse" if not manifest else
+                      "the page's template changed (src/ratioed/present/templates/report/)")
+    out["export"] = export
+    return out
 
 
 def read_manifest() -> dict:
