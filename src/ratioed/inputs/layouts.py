@@ -93,13 +93,20 @@ def sniff(path: Path) -> str:
                                    "saved instead of the data?)")
         if text[:1] == b"[":
             keys = _first_object_keys(fh, text, array=True)
-            return "statuses" if keys.get("account") == b"{" else "json"
+            if keys.get("account") == b"{":
+                return "statuses"
+            return _platform_layout(keys) or "json"
         if text[:1] == b"{":
             if b"\n" not in text:
                 text += fh.readline()  # the whole first line (one record of JSON Lines)
             keys = _first_object_keys(None, text.split(b"\n", 1)[0], array=False)
             if keys.get("account") == b"{":
                 return "statuses"  # the platform's own API layout (Mastodon Status entities)
+            if "\x00open" in keys:  # pretty-printed: the first object's keys, read on
+                keys = _first_object_keys(fh, text, array=False)
+            other = _platform_layout(keys)
+            if other is not None:
+                return other
             if suffix in (".jsonl", ".ndjson"):
                 return "jsonl"
             if "\x00open" in keys or "new_posts" in keys:
@@ -112,11 +119,41 @@ def sniff(path: Path) -> str:
             first = next(csv.reader([text.split(b"\n", 1)[0].decode("utf-8")]), [])
         except (UnicodeDecodeError, csv.Error):
             first = []
+        if len(first) > 1 and _tweet_csv_header(first):
+            return "x_csv"
         if len(first) > 1 and any(c.strip().lower() == "id" for c in first):
             return "csv"
     raise InputError(path, f"unknown layout: {_looks_like(text)}, not archive JSON, JSON "
-                           "Lines, CSV (a header naming an 'id' column), Parquet or a daily "
-                           "feed file")
+                           "Lines, CSV (a header naming an 'id' column), Parquet, a daily "
+                           "feed file, a Mastodon, X/Twitter or Bluesky API response or a "
+                           "tweet export")
+
+
+def _platform_layout(keys: dict) -> str | None:
+    """Another platform's JSON layout from the keys of a file's first object (its first
+    element, or first line), each with the first byte of its value: X API v2 (a page with
+    ``data``, or a tweet with ``public_metrics``), X v1.1 statuses (``user`` an object, or
+    ``id_str``), Bluesky (a page with ``feed`` or ``posts``, a feed item with ``post``, a post
+    view with ``uri`` and ``record``); None for the archive's and Mastodon's layouts."""
+    if keys.get("data") in (b"[", b"{") or "public_metrics" in keys \
+            or "edit_history_tweet_ids" in keys:
+        return "x_v2"
+    if keys.get("user") == b"{" or "id_str" in keys or keys.get("statuses") == b"[" or (
+            "retweet_count" in keys and "favorite_count" in keys):
+        return "x_v1"
+    if keys.get("feed") == b"[" or keys.get("posts") == b"[" or keys.get("post") == b"{" \
+            or ("uri" in keys and keys.get("record") == b"{"):
+        return "bluesky"
+    return None
+
+
+def _tweet_csv_header(header: list[str]) -> bool:
+    """Whether a CSV header is a tweet export's: a retweet count column (``retweets``,
+    ``retweet_count``, ``Retweets`` ...) and none of the archive's own count names."""
+    names = {re.sub(r"[^a-z]", "", h.lower()) for h in header}
+    if names & {"reblogscount", "favouritescount"}:
+        return False
+    return bool(names & {"retweets", "retweetcount", "retweetscount", "numretweets"})
 
 
 def _wrapper(path: Path, head: bytes) -> str | None:
@@ -854,17 +891,128 @@ def read_statuses(path: Path, wanted: list[str]):
 
         def locate(i: int) -> str:
             return f"line {lines[i]}"
+    for i, st in enumerate(statuses):
+        if not (isinstance(st, dict) and isinstance(st.get("account"), dict)):
+            other_platform(path, st, ("statuses", "archive"), "Mastodon statuses", locate(i))
     records = [_flatten_status(path, locate, i, st) for i, st in enumerate(statuses)]
+    # Truth Social's API is Mastodon's: its statuses live on truthsocial.com
+    on_ts = any(isinstance(r.get("url"), str) and re.match(r"https?://(www\.)?truthsocial\.com/",
+                                                           r["url"]) for r in records)
+    table = platform_table(path, records, wanted, locate, "truthsocial" if on_ts else "mastodon",
+                           {})
+    return table, locate, None
+
+
+def _read_x_v2(path: Path, wanted: list[str]):
+    from .twitter import read_v2
+    return read_v2(path, wanted)
+
+
+def _read_x_v1(path: Path, wanted: list[str]):
+    from .twitter import read_v1
+    return read_v1(path, wanted)
+
+
+def _read_x_csv(path: Path, wanted: list[str]):
+    from .twitter import read_tweet_csv
+    return read_tweet_csv(path, wanted)
+
+
+def _read_bluesky(path: Path, wanted: list[str]):
+    from .bluesky import read_bluesky
+    return read_bluesky(path, wanted)
+
+
+# --------------------------------------------------------------------------- other platforms
+
+PLATFORM_WORDS = {"statuses": "a Mastodon Status", "x_v2": "an X API v2 tweet",
+                  "x_v1": "an X v1.1 status", "bluesky": "a Bluesky post",
+                  "archive": "an archive post"}
+
+
+def record_layout(obj) -> str | None:
+    """The layout one parsed JSON record (an array's element, a line) belongs to, by the same
+    rules as :func:`sniff`: statuses, x_v2, x_v1, bluesky, archive (the archive's own post
+    objects) or None. A file's readers use it to refuse a record of another platform."""
+    if not isinstance(obj, dict):
+        return None
+    keys = {k: b"{" if isinstance(v, dict) else b"[" if isinstance(v, list) else b"x"
+            for k, v in obj.items()}
+    if keys.get("account") == b"{":
+        return "statuses"
+    other = _platform_layout(keys)
+    if other is not None:
+        return other
+    if "replies_count" in keys or "reblogs_count" in keys or "favourites_count" in keys:
+        return "archive"
+    return None
+
+
+def other_platform(path: Path, obj, layouts: tuple[str, ...], expected: str, where: str):
+    """Refuse ``obj`` (a record at ``where``) when it is recognisably another platform's than
+    ``layouts``: a file mixing platforms is read by no one layout."""
+    found = record_layout(obj)
+    if found is not None and found not in layouts:
+        raise InputError(path, f"{PLATFORM_WORDS[found]} in a file of {expected}: a file mixing "
+                               "platforms or layouts is not read (one platform per file)",
+                         where=where)
+
+
+def json_units(path: Path) -> list[tuple[str | None, int | None, object]]:
+    """The JSON values of a file: ``[(None, None, value)]`` for one JSON document (an array or
+    an object, pretty-printed or not), or ``[("line", n, value), ...]`` for JSON Lines (the
+    first non-blank line is a whole JSON value and more follow). Keys given twice are marked
+    (:func:`_pairs`); malformed JSON is an :class:`InputError` naming the line."""
+    data = path.read_bytes()
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    split = data.split(b"\n")
+    lines = [n for n, line in enumerate(split, 1) if line.strip()]
+    if len(lines) > 1:
+        try:
+            first = json.loads(split[lines[0] - 1])
+        except (ValueError, RecursionError):
+            first = None
+        if isinstance(first, (dict, list)):
+            return [("line", n, _loads(path, split[n - 1], line=n, shape="line")) for n in lines]
+    return [(None, None, _loads(path, data))]
+
+
+def platform_table(path: Path, records: list[dict], wanted: list[str], locate, platform: str,
+                   fields: dict[str, str], note: str | None = None) -> pa.Table:
+    """The Arrow table a reader hands to validation, from flat records holding the archive's
+    field names plus ``account`` and ``status_kind``: the table's metadata says the platform,
+    the source's own name of each field (``fields``: errors name it) and a note on how the
+    file was read (an encoding)."""
     table = _records_table(path, records, [w for w in wanted if w not in STATUS_COLUMNS], locate)
     for name in STATUS_COLUMNS:
-        table = table.append_column(name, _text_array(path, [r[name] for r in records],
+        table = table.append_column(name, _text_array(path, [r.get(name) for r in records],
                                                       pa.string(), locate, name))
-    return table, locate, None
+    meta = {b"ratioed.platform": platform.encode(), b"ratioed.fields": json.dumps(fields).encode()}
+    if note:
+        meta[b"ratioed.note"] = note.encode()
+    return table.replace_schema_metadata(meta)
+
+
+def check_type(path: Path, obj, key: str, types, where: str, field: str, what: str):
+    """``obj[key]`` when it is absent, null or of ``types``; otherwise an InputError naming
+    the record and the source's field (``what``: what belongs there)."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
+        raise InputError(path, f"is {_kind(value)}, expected {what}{_shown(value)}",
+                         where=where, field=field)
+    if isinstance(obj, dict) and "\x00duplicate" in obj:
+        raise InputError(path, "the key appears twice in one object (which value is meant?)",
+                         where=where, field=obj["\x00duplicate"])
+    return value
 
 
 READERS = {"json": read_json_array, "feed": read_feed, "jsonl": read_jsonl, "csv": read_csv,
            "parquet": read_parquet,
-           "statuses": read_statuses}
+           "statuses": read_statuses,
+           # other platforms, each in its own module (imported when such a file is read)
+           "x_v2": _read_x_v2, "x_v1": _read_x_v1, "x_csv": _read_x_csv,
+           "bluesky": _read_bluesky}
 
 
 def provenance_time(path: Path) -> pd.Timestamp | None:

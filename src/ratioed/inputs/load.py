@@ -45,6 +45,8 @@ this module reads, merges and classifies.
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,9 +58,9 @@ import pyarrow as pa
 
 from .. import story
 from ..errors import InputError
-from . import layouts
+from . import layouts, platforms
 from .files import is_url, sha256_file
-from .rules import BOOST, KINDS, REPLY, all_counts_zero, classify
+from .rules import BOOST, KINDS, QUOTE, REPLY, all_counts_zero, classify
 from .validate import (  # noqa: F401 -- public names kept importable from ratioed.inputs.load
     ID_TIME_TOLERANCE,
     REQUIRED_FIELDS,
@@ -67,10 +69,12 @@ from .validate import (  # noqa: F401 -- public names kept importable from ratio
     canonicalise,
     id_time_check,
     id_times,
+    unchecked_id_times,
 )
 
 POST_COLUMNS = ["id", "created_at", "content", "url", "media", "media_count",
-                "replies", "retruths", "likes", "kind", "account", "capture", "captured_at"]
+                "replies", "retruths", "likes", "kind", "account", "capture", "captured_at",
+                "platform"]
 STORY_ACCOUNT = story.ACCOUNT  # the archive's one account: its flat layouts name no account
 HISTORY_COLUMNS = ["id", "capture", "captured_at", "capture_rank", "replies", "retruths", "likes"]
 _KIND_TEXT = pa.array(KINDS, pa.string())
@@ -94,6 +98,7 @@ class Capture:
     rank: int = 0  # 0 = earliest capture
     zoneless_times: int = 0  # created_at values written without a zone (read as UTC)
     id_time_mismatches: int = 0  # posts whose created_at is > 1 minute from their id's time
+    platform: str = platforms.TRUTHSOCIAL  # truthsocial, mastodon, x or bluesky
 
 
 @dataclass
@@ -166,6 +171,11 @@ class Archive:
                 f"{r.id}: {r.created_at:%Y-%m-%d %H:%M:%S}Z vs id "
                 + (f"{r.id_time:%Y-%m-%d %H:%M:%S}Z" if pd.notna(r.id_time) else "after 2262")
                 for r in ex.itertuples()) + ")"  # per-row: three examples
+        unchecked = unchecked_id_times(self.posts)
+        if unchecked:
+            line += (f"; {unchecked:,} post(s) not checked: their ids carry no time of theirs "
+                     "(statuses from other servers, whose ids say when this server received "
+                     "them, or tweets older than November 2010)")
         lines.append(line)
         return "\n".join(lines)
 
@@ -210,6 +220,13 @@ def load_archive(sources, *, ordered_by: str = "auto", content: bool = True) -> 
         frames.append(frame)
         captures.append(cap)
         texts.append(text)
+    found = {c.platform for c in captures}
+    if len(found) > 1:
+        raise InputError(", ".join(c.label for c in captures),
+                         "sources from different platforms (" + "; ".join(
+                             f"{platforms.NAMES.get(c.platform, c.platform)}: {c.label}"
+                             for c in captures) + "): they are not captures of the same posts",
+                         hint="load each platform's files on their own")
     _rank_captures(captures, ordered_by)
     for frame, cap in zip(frames, captures, strict=True):
         frame["capture"] = pd.Series(pd.Categorical.from_codes(
@@ -265,17 +282,28 @@ def _read(path: Path, content: bool, hashed: Path | None = None):
             table, locate, captured_at = layouts.READERS[layout](path, wanted)
             if captured_at is None:
                 captured_at = layouts.provenance_time(path)
+            meta = table.schema.metadata or {}
+            platform = meta.get(b"ratioed.platform", b"").decode() or \
+                platforms.LAYOUT_PLATFORM.get(layout, platforms.TRUTHSOCIAL)
             try:
                 frame, text, zoneless, key = canonicalise(table, path, locate,
-                                                          captured_at=captured_at)
+                                                          captured_at=captured_at,
+                                                          platform=platform)
             except InputError as err:
                 if err.problem.startswith("missing required column") and layout in (
                         "json", "jsonl", "feed"):
                     _case_hint(path, layout, err)
+                if b"ratioed.fields" in meta:
+                    raise _source_names(err, json.loads(meta[b"ratioed.fields"])) from None
                 raise
-            cap = Capture(label=_label(path), path=str(path), layout=layout, captured_at=captured_at,
+            note = meta.get(b"ratioed.note", b"").decode()
+            cap = Capture(label=_label(path), path=str(path),
+                          layout=f"{layout} ({note})" if note else layout,
+                          captured_at=captured_at,
                           rows=table.num_rows, sha256=digest.result(), bytes=size,
-                          zoneless_times=zoneless)
+                          zoneless_times=zoneless, platform=platform)
+            frame["platform"] = pd.Series(pd.Categorical.from_codes(
+                np.zeros(len(frame), dtype=np.int8), categories=[platform]), index=frame.index)
     except PermissionError:
         raise InputError(path, "permission denied: cannot read the file") from None
     except IsADirectoryError:
@@ -288,6 +316,17 @@ def _read(path: Path, content: bool, hashed: Path | None = None):
         gap = _id_time_gaps(frame, key if kept is None else key[kept])
         cap.id_time_mismatches = int((np.abs(gap) > ID_TIME_TOLERANCE // pd.Timedelta(milliseconds=1)).sum())
     return frame, cap, text
+
+
+def _source_names(err: InputError, fields: dict[str, str]) -> InputError:
+    """``err`` naming the source's own field (``public_metrics.like_count``, a CSV's
+    ``Likes``) for the archive's name the validator used (``favourites_count``)."""
+    field = fields.get(err.field, err.field) if err.field else None
+    problem = err.problem
+    if problem.startswith("missing required column"):
+        for canon, own in fields.items():
+            problem = re.sub(rf"\b{canon}\b", own, problem)
+    return InputError(err.source, problem, where=err.where, field=field, hint=err.hint)
 
 
 def _label(path: Path) -> str:
@@ -368,10 +407,10 @@ def _merge(frames: list[pd.DataFrame], captures: list[Capture], text: pa.Array |
         posts = posts.reset_index(drop=True)
     kind = classify(text if text is not None else posts["content"],
                     posts["media_count"].to_numpy(), all_counts_zero(posts))
-    if posts["status_kind"].notna().any():  # the API's own word: boost or reply
+    if posts["status_kind"].notna().any():  # the API's own word: boost, reply or quote
         stated = posts["status_kind"].to_numpy()
         kind = kind.to_numpy().astype(object)
-        for k in (BOOST, REPLY):
+        for k in (BOOST, REPLY, QUOTE):
             kind[stated == k] = k
         kind = pd.Series(pd.Categorical(kind, categories=KINDS))
     # kind as text (pandas' str) and account as objects, built without a Python object per

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from . import platforms
 from .checks import as_account
 from .clean import clean_content
 from .layouts import _MEDIA_TYPE, ISO_TIME, TRUTH_SOCIAL_START, ZONE_SUFFIX, _brief
@@ -35,12 +36,14 @@ _MAX_ID = 2**64 - 1  # ids are 64-bit snowflakes
 _MAX_COUNT = "9223372036854775807"  # 2**63 - 1, the largest int64
 
 
-def _id_ms(ids, key: np.ndarray | None = None) -> np.ndarray:
-    """Milliseconds since the epoch encoded in each id (int64); ``key``: ids already as uint64."""
+def _id_ms(ids, key: np.ndarray | None = None, platform: str = platforms.TRUTHSOCIAL
+           ) -> np.ndarray:
+    """Milliseconds since the epoch encoded in each id (int64); ``key``: ids already as uint64;
+    ``platform``: whose ids (:func:`ratioed.inputs.platforms.id_ms`)."""
     key = _id_keys(pd.Series(ids)) if key is None else key
     if key.dtype == object:  # not reachable for validated ids (they fit 64 bits)
         key = np.array([int(k) for k in key], dtype=np.uint64)
-    return (key >> np.uint64(16)).view(np.int64)  # < 2**48: the same value as int64
+    return platforms.id_ms(key, platform)
 
 
 # the last millisecond pandas' times hold (April 2262): a larger id time (ids near 2**64 encode
@@ -53,32 +56,103 @@ def _id_datetimes(ms: np.ndarray) -> pd.DatetimeIndex:
     return pd.to_datetime(pd.Series(ms).where(ms <= _MAX_ID_MS), unit="ms", utc=True)
 
 
-def id_times(ids) -> pd.Series:
-    """The creation time encoded in each post id (Truth Social and Mastodon snowflakes):
-    ``int(id) >> 16`` is milliseconds since the Unix epoch. UTC, millisecond resolution; NaT
-    for an id whose time would lie past April 2262."""
-    return pd.Series(_id_datetimes(_id_ms(ids)).to_numpy(), index=getattr(ids, "index", None))
+def id_times(ids, platform: str = platforms.TRUTHSOCIAL) -> pd.Series:
+    """The creation time encoded in each post id: on Truth Social and Mastodon (snowflakes)
+    ``int(id) >> 16`` is milliseconds since the Unix epoch; other platforms: see
+    :mod:`ratioed.inputs.platforms`. UTC, millisecond resolution; NaT for an id whose time
+    would lie past April 2262."""
+    return pd.Series(_id_datetimes(_id_ms(ids, platform=platform)).to_numpy(),
+                     index=getattr(ids, "index", None))
+
+
+def _platform_groups(posts: pd.DataFrame):
+    """``(platform, positions or None for all rows)`` for each platform in ``posts`` (a table
+    without a ``platform`` column is Truth Social's)."""
+    col = posts.get("platform")
+    if col is None or not len(col):
+        return [(platforms.TRUTHSOCIAL, None)]
+    values = col.astype(object).to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype) \
+        else None
+    if values is None:  # categorical (the loader's): its categories are the platforms
+        cats = list(col.cat.categories)
+        if len(cats) == 1:  # one platform (every file the loader reads)
+            return [(cats[0], None)]
+        codes = col.cat.codes.to_numpy()
+        used = np.unique(codes)
+        if len(used) == 1:
+            return [(cats[used[0]] if used[0] >= 0 else platforms.TRUTHSOCIAL, None)]
+        return [(cats[c] if c >= 0 else platforms.TRUTHSOCIAL, np.flatnonzero(codes == c))
+                for c in used]
+    found = pd.unique(values)
+    if len(found) == 1:
+        return [(found[0] if isinstance(found[0], str) else platforms.TRUTHSOCIAL, None)]
+    return [(p if isinstance(p, str) else platforms.TRUTHSOCIAL,
+             np.flatnonzero(values == p) if isinstance(p, str) else np.flatnonzero(pd.isna(values)))
+            for p in found]
 
 
 def _id_time_gaps(posts: pd.DataFrame, key: np.ndarray | None = None) -> np.ndarray:
-    """``created_at`` minus the id's time, in ms (int64), vectorised."""
+    """``created_at`` minus the id's time, in ms (int64), vectorised, on each post's platform;
+    0 where the id carries no time of the post (:func:`unchecked_id_times`)."""
     created = posts["created_at"].dt.tz_convert(None).to_numpy()  # UTC, no copy per value
     created = created.astype("datetime64[ms]").view(np.int64)  # a new array: subtract in place
-    created -= _id_ms(posts["id"], key)
+    key = _id_keys(posts["id"]) if key is None else key
+    if key.dtype == object:
+        key = np.array([int(k) for k in key], dtype=np.uint64)
+    account = posts.get("account")
+    for platform, rows in _platform_groups(posts):
+        k = key if rows is None else key[rows]
+        ms = platforms.id_ms(k, platform)
+        checked = platforms.id_checked(
+            k, platform, None if account is None else
+            (account if rows is None else account.iloc[rows]))
+        if rows is None:
+            created -= ms
+            if checked is not None:
+                created[~checked] = 0
+        else:
+            gap = created[rows] - ms
+            if checked is not None:
+                gap[~checked] = 0
+            created[rows] = gap
     return created
+
+
+def unchecked_id_times(posts: pd.DataFrame) -> int:
+    """Posts whose id carries no time of their own, so their time is not checked against it:
+    remote statuses in a Mastodon or Truth Social dump (their local id says when this server
+    received them), tweets older than X's snowflake ids."""
+    account = posts.get("account")
+    n = 0
+    for platform, rows in _platform_groups(posts):
+        if platform not in (platforms.X, platforms.MASTODON, platforms.TRUTHSOCIAL):
+            continue
+        if platform != platforms.X and account is None:
+            continue
+        ids = posts["id"] if rows is None else posts["id"].iloc[rows]
+        acc = None if account is None else (account if rows is None else account.iloc[rows])
+        checked = platforms.id_checked(_id_keys(ids), platform, acc)
+        if checked is not None:
+            n += int((~checked).sum())
+    return n
 
 
 def id_time_check(posts: pd.DataFrame, tolerance: pd.Timedelta = ID_TIME_TOLERANCE) -> pd.DataFrame:
     """Posts whose ``created_at`` is more than ``tolerance`` from the time in their id:
     ``id, created_at, id_time, difference`` (``created_at - id_time``), largest gap first.
-    On the real samples every post is within 0.25 s of its id's time."""
+    On the real samples every post is within 0.25 s of its id's time. Ids that carry no time
+    of the post (remote Mastodon statuses, pre-snowflake tweets) are not checked."""
     gap = _id_time_gaps(posts)
     far = np.flatnonzero(np.abs(gap) > tolerance // pd.Timedelta(milliseconds=1))
     far = far[np.argsort(-np.abs(gap[far]), kind="stable")]
     ids = posts["id"].to_numpy()[far]
+    id_ms = np.zeros(len(far), dtype=np.int64)
+    for platform, rows in _platform_groups(posts.iloc[far]):
+        sel = slice(None) if rows is None else rows
+        id_ms[sel] = _id_ms(pd.Series(ids[sel]), platform=platform)
     return pd.DataFrame({
         "id": ids, "created_at": posts["created_at"].iloc[far].to_numpy(),
-        "id_time": _id_datetimes(_id_ms(ids)).to_numpy(),
+        "id_time": _id_datetimes(id_ms).to_numpy(),
         "difference": pd.to_timedelta(gap[far], unit="ms"),
     })
 
@@ -112,14 +186,16 @@ def _type_ok(name: str, t: pa.DataType) -> bool:
     return text
 
 
-def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None = None):
+def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None = None,
+                 platform: str = platforms.TRUTHSOCIAL):
     """Validate an Arrow table with the archive's column names; return ``(frame, text,
     zoneless, key)``: canonical columns (``kind`` not yet set), the cleaned text as Arrow, how
     many creation times had no zone, and the ids as uint64 (numpy; see :func:`_ids_keyed`).
 
     Every check runs on whole columns (Arrow compute); the first bad value is reported with
     ``locate(i)`` (its row/line/record) and the field name. Creation times must lie between
-    February 2022 and the capture time (or, when the source states none, now), plus a minute.
+    February 2022 (or ``platform``'s own start: :data:`ratioed.inputs.platforms.STARTS`) and
+    the capture time (or, when the source states none, now), plus a minute.
     """
     for name in table.column_names:  # dictionary-encoded (categorical) columns: their values
         t = table.schema.field(name).type
@@ -144,7 +220,8 @@ def canonicalise(table: pa.Table, path, locate, captured_at: pd.Timestamp | None
     ids, key = _ids_keyed(col("id"), path, locate)
     upper = (captured_at if captured_at is not None else pd.Timestamp.now(tz="UTC")) + CLOCK_SKEW
     created, zoneless = _times(col("created_at"), path, locate, upper,
-                               "the capture time" if captured_at is not None else "now")
+                               "the capture time" if captured_at is not None else "now",
+                               platforms.STARTS.get(platform, platforms.STARTS[platforms.TRUTHSOCIAL]))
     counts = {canon: _counts(col(field), path, locate, field)
               for field, canon in COUNT_FIELDS.items()}
     text = col("content")
@@ -270,7 +347,11 @@ def _checked_ids(arr: pa.Array, path, locate) -> pa.Array:
     return s
 
 
-def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str) -> tuple[pa.Array, int]:
+_TS_START = (TRUTH_SOCIAL_START, "Truth Social began (February 2022)")
+
+
+def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str,
+           start: tuple[pd.Timestamp, str] = _TS_START) -> tuple[pa.Array, int]:
     """Creation times as tz-aware UTC and how many were written without a zone (read as UTC).
 
     Text must be ISO 8601 with a time of day (``2025-07-12T21:21:29.285Z``, ``... +00:00``);
@@ -290,11 +371,11 @@ def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str) -> tuple[pa.
             out = pc.cast(arr, utc)
         except pa.ArrowInvalid:  # nanoseconds that do not fit microseconds, or out of range
             out = pc.cast(arr, utc, safe=False)
-        _time_bounds(out, arr, path, locate, upper, upper_name)
+        _time_bounds(out, arr, path, locate, upper, upper_name, start)
         return out, zoneless
     try:  # every value ISO 8601 with Z or an offset, none padded, all in bounds: done
         out = pc.cast(arr, utc)
-        if _within(out, upper):
+        if _within(out, upper, start[0]):
             return out, 0
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
@@ -324,29 +405,30 @@ def _times(arr, path, locate, upper: pd.Timestamp, upper_name: str) -> tuple[pa.
             _raise_first(s, parsed.isna().to_numpy(), path, locate, "created_at",
                          "not a real time")
         out = pa.array(parsed.astype("datetime64[us, UTC]"))
-    _time_bounds(out, s, path, locate, upper, upper_name)
+    _time_bounds(out, s, path, locate, upper, upper_name, start)
     return out, zoneless
 
 
-def _within(t, upper: pd.Timestamp) -> bool:
+def _within(t, upper: pd.Timestamp, earliest: pd.Timestamp = TRUTH_SOCIAL_START) -> bool:
     """Whether every time lies from February 2022 to ``upper`` (no missing values)."""
     if t.null_count:
         return False
     if len(t) == 0:  # no times (an empty part): nothing to bound
         return True
     lo, hi = pc.min_max(t).values()
-    return (lo.as_py() >= TRUTH_SOCIAL_START.to_pydatetime()
+    return (lo.as_py() >= earliest.to_pydatetime()
             and hi.as_py() <= upper.to_pydatetime())
 
 
-def _time_bounds(t: pa.Array, shown, path, locate, upper: pd.Timestamp, upper_name: str) -> None:
+def _time_bounds(t: pa.Array, shown, path, locate, upper: pd.Timestamp, upper_name: str,
+                 start: tuple[pd.Timestamp, str] = _TS_START) -> None:
     if len(t) == t.null_count:  # no times (an empty part): nothing to bound
         return
     lo, hi = pc.min_max(t).values()
-    if lo.as_py() < TRUTH_SOCIAL_START.to_pydatetime():
-        _raise_first(shown, as_bool_array(pc.less(t, pa.scalar(TRUTH_SOCIAL_START, t.type))),
-                     path, locate, "created_at",
-                     "before Truth Social began (February 2022): not a plausible post time")
+    earliest, began = start
+    if lo.as_py() < earliest.to_pydatetime():
+        _raise_first(shown, as_bool_array(pc.less(t, pa.scalar(earliest, t.type))),
+                     path, locate, "created_at", f"before {began}: not a plausible post time")
     if hi.as_py() > upper.to_pydatetime():
         _raise_first(shown, as_bool_array(pc.greater(t, pa.scalar(upper, t.type))), path, locate,
                      "created_at", f"later than {upper_name} ({upper - CLOCK_SKEW:%Y-%m-%d %H:%M}"
