@@ -55,8 +55,58 @@ def test_flag_parts_checks_every_row_as_the_loader_does(tmp_path):
     parts = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
     with pytest.raises(InputError) as err:
         flag_parts(parts, columns, "both")
-    assert str(err.value) == f"{parts[1]}, row 2, field 'created_at': unparseable time: 'yesterday'"
+    assert str(err.value) == (f"{parts[1]}, row 2, field 'created_at': unparseable time, expected "
+                              "ISO 8601 with a time of day such as 2025-07-12T21:21:29Z: "
+                              "'yesterday'")  # the loader's words
     good.to_parquet(tmp_path / "b.parquet")  # now the same rows twice: counted, not merged
     table, totals, rows = flag_parts(parts, columns, "both")
     assert rows == 4 and totals == {"both": 2, "either": 2, "likes": 2, "retruths": 2}
     assert table.column("id").to_pylist() == ["114842356238631061"] * 2
+
+
+def test_flag_parts_gives_the_loaders_error_and_accepts_what_it_accepts(tmp_path):
+    """The SQL checks are the loader's fast path: a value they do not accept sends its part to
+    the loader's code, which refuses it with the pandas engine's exact error (file, row, field,
+    words) or accepts it (padded ids, time offsets, counts as text): the same flags either way."""
+    import pytest
+
+    from ratioed.errors import InputError
+    from ratioed.scale.outofcore import flag_parts
+    from ratioed.scale.parts import read_part
+
+    columns = {"id": "id", "created_at": "created_at", "replies": "replies_count",
+               "retruths": "reblogs_count", "likes": "favourites_count"}
+    good = pd.DataFrame({"id": ["114842356238631061", "114842356238631062", "114842356238631063"],
+                         "created_at": ["2025-07-12T21:21:29.285Z"] * 3,
+                         "replies_count": [5, 0, 9], "reblogs_count": [1, 1, 2],
+                         "favourites_count": [2, 3, 4]})
+    good.to_parquet(tmp_path / "a.parquet")
+    a = str(tmp_path / "a.parquet")
+    bad = {"id": ["0114842356238631064", "18446744073709551616", "12a", "-5", "1e3"],
+           "created_at": ["2025-07-12", "2021-01-01T00:00:00Z", "2999-01-01T00:00:00Z",
+                          "2025-13-12T21:21:29.285Z", "now"],
+           "replies_count": ["-1", "1.5", "x", "99999999999999999999"]}
+    for field, values in bad.items():
+        for value in values:
+            b = good.assign(id=["114842356238631064", "114842356238631065", "114842356238631066"])
+            b[field] = b[field].astype(str)
+            b.loc[1, field] = value
+            b.to_parquet(tmp_path / "b.parquet")
+            with pytest.raises(InputError) as want:
+                read_part(str(tmp_path / "b.parquet"), None, columns)
+            with pytest.raises(InputError) as got:
+                flag_parts([a, str(tmp_path / "b.parquet")], columns, "either")
+            assert str(got.value) == str(want.value), (field, value)
+            assert "row 2" in str(got.value) and f"'{field}'" in str(got.value)
+    lenient = good.assign(id=[" 114842356238631064", "114842356238631065 ", "114842356238631066"],
+                          created_at=["2025-07-12T21:21:29+00:00", "2025-07-12 21:21",
+                                      "2025-07-12T23:21:29.285+02:00"],
+                          replies_count=["5", "0", " 9"])
+    lenient.to_parquet(tmp_path / "b.parquet")
+    table, totals, rows = flag_parts([a, str(tmp_path / "b.parquet")], columns, "either")
+    assert rows == 6 and totals["either"] == 4
+    assert sorted(table.column("id").to_pylist()) == ["114842356238631061", "114842356238631063",
+                                                      "114842356238631064", "114842356238631066"]
+    times = dict(zip(table.column("id").to_pylist(), table.column("created_at").to_pylist(),
+                     strict=True))
+    assert times["114842356238631066"] == times["114842356238631061"]  # +02:00, as UTC

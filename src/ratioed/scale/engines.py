@@ -37,12 +37,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..analysis.ratios import DEFINITIONS, RULES, STORY_DEFINITION, add_ratios
 from ..errors import InputError
-from .parts import COUNTS, find_parts, now_bound, part_accounts, part_columns, read_part
+from .parts import COUNTS, find_parts, part_accounts, part_columns, part_names, read_part
 
 ENGINES = ("pandas", "duckdb", "dask")
 OUTPUT_COLUMNS = ["id", "created_at", "replies", "retruths", "likes", "reply_like_ratio",
@@ -102,6 +103,8 @@ def choose_account(parts: list[str], fs=None, account: str | None = None) -> str
     listing the accounts and their post counts (:func:`ratioed.inputs.load.select_account`)."""
     from ..inputs.load import select_account
 
+    if not account and not any("account" in part_names(p, fs) for p in parts):
+        return None  # one account (the archive's): footers only, no rows read
     rows = part_accounts(parts, fs)
     if not account and rows["account"].nunique() <= 1:
         return None
@@ -203,26 +206,19 @@ def _run_pandas(parts, fs, columns, definition, account=None):
 
 
 def _run_duckdb(parts, fs, columns, definition, memory_limit):
-    from ..inputs.layouts import _counter
-    from ..inputs.validate import _times
     from .outofcore import flag_parts
 
     names = {tuple(sorted(columns[p].items())) for p in parts}  # one naming per part
     if len(names) > 1:
         raise InputError(parts[0], "parts name their columns differently (archive names in "
                                    "some, ratioed's in others); the duckdb engine needs one naming")
-    raw, totals, posts = flag_parts(parts, columns[parts[0]], definition, fs=fs,
-                                    memory_limit=memory_limit)
-    # the loader's time parsing, on the flagged rows only (every row's time was checked in SQL)
-    raw = raw.set_column(1, "created_at", _times(raw.column("created_at").combine_chunks(),
-                                                  parts[0], _counter("row {}"), *now_bound())[0])
-    return flag_part(raw.to_pandas())[OUTPUT_COLUMNS], totals, posts, []
+    table, totals, posts = flag_parts(parts, columns[parts[0]], definition, fs=fs,
+                                      memory_limit=memory_limit)
+    return flag_part(table.to_pandas())[OUTPUT_COLUMNS], totals, posts, []
 
 
 def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log, account=None):
-    import dask
-    import dask.dataframe as dd
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, wait
 
     cluster = None
     if scheduler is None:
@@ -243,24 +239,32 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log, account
             note = f"dask: {len(parts):,} partitions on {workers} workers"
             if log is not None:
                 print(note, file=log, flush=True)
-            meta = _empty_flagged()
-            frames = dd.from_map(_read_one, [(p, columns[p], account) for p in parts], fs=fs,
-                                 meta=meta.iloc[:, :5], enforce_metadata=False, label="read-part")
-            flagged = frames.map_partitions(flag_part, meta=meta)
-            picked = flagged.loc[flagged[f"ratioed_{definition}"], OUTPUT_COLUMNS]
-            sums = flagged[FLAG_COLUMNS].astype("int64").sum()
-            rows = flagged["id"].count()
-            picked, sums, rows = dask.compute(picked, sums, rows)
+            # one task per part, run where a worker is: read, validate, flag; only the flagged
+            # rows of `definition` and the part's counts come back (the client reads no part)
+            futures = client.map(flag_one_part, parts, [columns[p] for p in parts],
+                                 fs=fs, definition=definition, account=account,
+                                 key=[f"ratioed-part-{i}-{hash((p, definition, account))}"
+                                      for i, p in enumerate(parts)], pure=False)
+            wait(futures)
+            for f in futures:  # the first bad part in name order, as the pandas engine
+                if f.status == "error":
+                    f.result()
+            results = client.gather(futures)
     finally:
         if cluster is not None:
             cluster.close()
-    totals = {d: int(sums[f"ratioed_{d}"]) for d in RULES}
-    return picked, totals, int(rows), [note]
+    totals = {d: sum(r[1][d] for r in results) for d in RULES}
+    picked = pd.concat([r[0] for r in results], ignore_index=True)
+    return picked, totals, sum(r[2] for r in results), [note]
 
 
-def _read_one(args, fs=None) -> pd.DataFrame:
-    part, columns, account = args
-    return read_part(part, fs, columns, account)
+def flag_one_part(part: str, columns: dict[str, str], fs=None, definition: str = STORY_DEFINITION,
+                  account: str | None = None):
+    """One part, on a Dask worker: ``(flagged rows of definition, totals, rows read)``.
+    Arrow decodes on the worker's one thread (workers share the cores)."""
+    flagged = flag_part(read_part(part, fs, columns, account, threads=False))
+    totals = {d: int(flagged[f"ratioed_{d}"].sum()) for d in RULES}
+    return flagged.loc[flagged[f"ratioed_{definition}"], OUTPUT_COLUMNS], totals, len(flagged)
 
 
 def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
@@ -269,9 +273,7 @@ def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
     out = out.astype({"id": str, "created_at": "datetime64[us, UTC]", "replies": "int64",
                       "retruths": "int64", "likes": "int64", "reply_like_ratio": "float64",
                       "reply_retruth_ratio": "float64"})
-    order = pd.DataFrame({"t": out["created_at"], "n": out["id"].str.len(), "id": out["id"]})
-    order = order.sort_values(["t", "n", "id"], ascending=False, kind="stable").index
-    out = out.iloc[order.to_numpy()].reset_index(drop=True)
+    out = out.iloc[_newest_first(out)].reset_index(drop=True)
     dup = out["id"].duplicated()
     if dup.any():
         first = out.loc[dup, "id"].iloc[0]
@@ -280,6 +282,25 @@ def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
                          field="id", hint="merge captures of the same posts with `ratioed load "
                                           "SRC... --out merged.parquet`, then flag that")
     return out
+
+
+def _newest_first(out: pd.DataFrame) -> np.ndarray:
+    """Row order: ``created_at`` descending, then id descending (longer ids first, then by
+    digits). Validated ids are canonical digits within 64 bits, so that is the order of the
+    ids as unsigned integers: one numpy lexsort, no string comparisons."""
+    import pyarrow.compute as pc
+
+    t = out["created_at"].array.asi8  # microseconds, UTC
+    ids = pa.array(out["id"], pa.string())
+    try:
+        key = pc.cast(ids, pa.uint64())
+        canonical = bool(pc.all(pc.equal(ids, pc.cast(key, pa.string()))).as_py() is not False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        canonical = False
+    if canonical:
+        return np.lexsort((key.to_numpy(), t))[::-1]
+    order = pd.DataFrame({"t": out["created_at"], "n": out["id"].str.len(), "id": out["id"]})
+    return order.sort_values(["t", "n", "id"], ascending=False, kind="stable").index.to_numpy()
 
 
 def print_csv(result: Flagged, out=None) -> None:

@@ -48,75 +48,166 @@ def flag_parquet(path, memory_limit: str = "1GB", threads: int = 2) -> dict:
         con.close()
 
 
-# The loader's checks (ratioed.inputs.validate), as SQL over every row: ids digits, times parseable,
-# counts non-negative integers. Field name as the part names it -> (check, problem).
-def _checks(columns: dict[str, str]) -> dict[str, tuple[str, str]]:
-    def q(name):
-        return '"' + name.replace('"', '""') + '"'
+# The fast path of the loader's checks, as SQL over every row. Each is STRICTER than the loader
+# (:mod:`ratioed.inputs.validate`): a value it accepts the loader accepts too, with the same
+# value (canonical ids, the archive's ISO times, counts that are whole and non-negative). A row
+# it does not accept is not yet an error: its part is read again by the loader's own code
+# (:func:`ratioed.scale.parts.read_part`), which either refuses it with the exact error the
+# pandas engine gives (file, row, field, problem) or accepts it (whitespace around an id, a time
+# with an offset, ...) and that part's rows are flagged from the loader's values.
+_SIGNED = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+_UNSIGNED = ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+_TEXT = ("VARCHAR",)
 
-    out = {columns["id"]: (f"regexp_full_match(trim({q(columns['id'])}::VARCHAR), '[0-9]{{1,20}}')",
-                           "id is not a string of digits"),
-           columns["created_at"]: (f"TRY_CAST({q(columns['created_at'])} AS TIMESTAMPTZ) IS NOT NULL",
-                                   "unparseable time")}
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _fast_checks(columns: dict[str, str], types: dict[str, str],
+                 upper: str) -> tuple[str, dict[str, str]]:
+    """``(ok, typed)``: the SQL boolean that accepts a row the loader surely accepts, and the
+    SQL for each canonical count as BIGINT. ``types``: DuckDB type of each part column."""
+    from ..inputs.layouts import TRUTH_SOCIAL_START
+
+    def kind(t):
+        t = t.upper()
+        if t in _SIGNED:
+            return "signed"
+        if t in _UNSIGNED:
+            return "unsigned"
+        if t in ("FLOAT", "DOUBLE"):
+            return "float"
+        if t in _TEXT:
+            return "text"
+        if t.startswith("TIMESTAMP"):
+            return "time"
+        return "other"
+
+    checks, typed = [], {}
+    c, k = _q(columns["id"]), kind(types[columns["id"]])
+    checks.append({"text": f"TRY_CAST({c} AS UBIGINT)::VARCHAR = {c}",  # canonical digits
+                   "signed": f"{c} >= 0", "unsigned": f"{c} IS NOT NULL"}.get(k, "false"))
+    c, k = _q(columns["created_at"]), kind(types[columns["created_at"]])
+    bounds = (f"BETWEEN TIMESTAMPTZ '{TRUTH_SOCIAL_START.isoformat()}' "
+              f"AND TIMESTAMPTZ '{upper}'")
+    checks.append({
+        # the archive's shapes only (seconds, milliseconds or microseconds, then Z); other
+        # forms are the loader's to judge
+        "text": f"(CASE length({c}) WHEN 24 THEN {c} LIKE '____-__-__T__:__:__.___Z' "
+                f"WHEN 20 THEN {c} LIKE '____-__-__T__:__:__Z' "
+                f"WHEN 27 THEN {c} LIKE '____-__-__T__:__:__.______Z' ELSE false END "
+                f"AND TRY_CAST({c} AS TIMESTAMPTZ) {bounds})",
+        "time": f"{c}::TIMESTAMPTZ {bounds}"}.get(k, "false"))
     for canon in ("replies", "retruths", "likes"):
-        c = q(columns[canon])
-        out[columns[canon]] = (f"(TRY_CAST({c} AS BIGINT) >= 0 AND "
-                               f"TRY_CAST({c} AS DOUBLE) = TRY_CAST({c} AS BIGINT))",
-                               "count is not a non-negative integer")
-    return out
+        c, k = _q(columns[canon]), kind(types[columns[canon]])
+        checks.append({
+            "signed": f"{c} >= 0", "unsigned": f"{c} <= 9223372036854775807",
+            "float": f"(isfinite({c}) AND {c} = floor({c}) AND {c} >= 0 "
+                     f"AND {c} < 9223372036854775808.0)",
+            "text": f"(TRY_CAST({c} AS BIGINT) >= 0 AND TRY_CAST({c} AS BIGINT)::VARCHAR = {c})",
+        }.get(k, "false"))
+        typed[canon] = f"TRY_CAST({c} AS BIGINT)"
+    return " AND ".join(f"coalesce({x}, false)" for x in checks), typed
+
+
+def _part_types(part: str, fs, columns: dict[str, str]) -> bool:
+    """Whether the part's five columns have types the SQL checks handle (else the loader
+    reads the part: a float id, true/false counts, dictionary or null columns)."""
+    import pyarrow as pa
+
+    from .parts import part_schema
+
+    schema = part_schema(part, fs)
+    text = (pa.types.is_string, pa.types.is_large_string)
+    allowed = {"id": (*text, pa.types.is_integer), "created_at": (*text, pa.types.is_timestamp)}
+    numbers = (*text, pa.types.is_integer, pa.types.is_floating)
+    return all(any(test(schema.field(name).type) for test in allowed.get(canon, numbers))
+               for canon, name in columns.items())
 
 
 def flag_parts(parts: list[str], columns: dict[str, str], definition: str, *, fs=None,
-               memory_limit: str = "1GB", threads: int = 2):
+               memory_limit: str = "1GB", threads: int | None = None):
     """Flag Parquet ``parts`` (one table in pieces) in DuckDB: validate, count, select.
 
     ``columns`` maps ``id``, ``created_at``, ``replies``, ``retruths``, ``likes`` to the parts'
-    column names. One scan validates every row and keeps the rows flagged under any definition
-    of :data:`RULES` (and bad rows); totals and the rows of ``definition`` come from those. Returns
-    ``(arrow table of id (string), created_at (as stored), replies, retruths, likes; totals;
-    rows read)``. A bad value raises :class:`ratioed.errors.InputError` naming the part, the
-    row (1-based) and the field.
-    """
-    import duckdb
+    column names. One scan over every part at once (``read_parquet([...])``, ``threads``
+    threads, default one per core) checks every row and keeps the rows flagged under any
+    definition of :data:`RULES` or failing the fast checks (few). A part with such a row is
+    read by the loader's code (:func:`ratioed.scale.parts.read_part`): a bad value raises its
+    :class:`ratioed.errors.InputError` (the first bad part in name order, then the first bad
+    row: the pandas engine's error, word for word); values the loader accepts are flagged
+    from what it returns. Rows of kind ``boost`` are left out, as the loader leaves them.
 
-    from ..errors import InputError
+    Returns ``(arrow table of id (string), created_at (UTC), replies, retruths, likes; totals;
+    rows read)``.
+    """
+    import os
+
+    import duckdb
+    import pyarrow as pa
+
+    from ..inputs.layouts import _counter
+    from ..inputs.validate import _times
+    from .parts import now_bound, part_names, read_part
 
     flags = sql_flags()
-    checks = _checks(columns)
-    ok = " AND ".join(f"coalesce({check}, false)" for check, _ in checks.values())
+    upper, upper_name = now_bound()
     files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts) + "]"
-    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    has_kind = any("kind" in part_names(p, fs) for p in parts)
+    slow = [p for p in parts if not _part_types(p, fs, columns)]  # the loader reads these
+    con = duckdb.connect(config={"memory_limit": memory_limit,
+                                 "threads": threads or os.cpu_count() or 1})
     try:
         con.execute("SET TimeZone = 'UTC'")
         if fs is not None:
             con.register_filesystem(fs)
-        src = f"read_parquet({files}, filename = true, file_row_number = true)"
-        typed = ", ".join(f'TRY_CAST("{columns[c]}" AS BIGINT) AS {c}'
-                          for c in ("replies", "retruths", "likes"))
-        con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {src}")
-        con.execute(f'CREATE TEMP VIEW posts AS SELECT trim("{columns["id"]}"::VARCHAR) AS id, '
-                    f'"{columns["created_at"]}" AS created_at, {typed}, ({ok}) AS ok FROM raw')
-        # one scan: keep the rows that are bad or flagged under any definition (few)
+        src = f"read_parquet({files}, filename = true, union_by_name = true)"
+        types = {row[0]: row[1] for row in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+        ok, typed = _fast_checks(columns, types, upper.isoformat())
+        counts = ", ".join(f"{sql} AS {canon}" for canon, sql in typed.items())
+        keep = " WHERE kind::VARCHAR IS DISTINCT FROM 'boost'" if has_kind else ""
         named = ", ".join(f"{expr} AS flag_{d}" for d, expr in flags.items())
-        con.execute(f"CREATE TEMP TABLE hits AS SELECT * FROM (SELECT *, {named} FROM posts) "
-                    f"WHERE NOT ok OR " + " OR ".join(f"flag_{d}" for d in flags))
-        rows = con.sql(f"SELECT count(*) FROM read_parquet({files})").fetchall()[0][0]  # footers
-        counts = ", ".join(f"count_if(flag_{d})" for d in flags)
-        bad, *flagged = con.sql(f"SELECT count_if(NOT ok), {counts} FROM hits").fetchall()[0]
-        if bad:
-            when = " ".join(f"WHEN NOT coalesce({check}, false) THEN '{name}'"
-                            for name, (check, _) in checks.items())
-            part, row, field = con.sql(
-                f"SELECT filename, file_row_number + 1, CASE {when} END FROM raw "
-                f"WHERE NOT ({ok}) ORDER BY filename, file_row_number LIMIT 1").fetchall()[0]
-            value = con.sql(f'SELECT "{field}"::VARCHAR FROM raw WHERE filename = $part AND '
-                            f'file_row_number = $row',
-                            params={"part": part, "row": row - 1}).fetchall()[0][0]
-            more = f" ({bad - 1:,} more row(s) like it)" if bad > 1 else ""
-            problem = dict(checks.items())[field][1]
-            raise InputError(part, f"{problem}: {value!r}{more}", where=f"row {row}", field=field)
-        table = con.sql(f"SELECT id, created_at, replies, retruths, likes FROM hits "
-                        f"WHERE flag_{definition}").to_arrow_table()
-        return table, dict(zip(flags, map(int, flagged), strict=True)), int(rows)
+        # one scan: the rows flagged under any definition, and the rows to look at again
+        con.execute(
+            f"CREATE TEMP TABLE hits AS SELECT * FROM (SELECT *, {named} FROM (SELECT filename, "
+            f"{_q(columns['id'])} AS id, {_q(columns['created_at'])} AS created_at, {counts}, "
+            f"{ok} AS ok FROM {src}{keep})) WHERE NOT ok OR "
+            + " OR ".join(f"flag_{d}" for d in flags))
+        again = {f for (f,) in con.sql("SELECT DISTINCT filename FROM hits WHERE NOT ok")
+                 .fetchall()}
+        if again - set(parts):  # DuckDB names a part otherwise: let the loader read them all
+            again = set(parts)
+        slow = [p for p in parts if p in again or p in slow]
+        loaded = []
+        for p in slow:  # in name order: the first bad part raises, as in the pandas engine
+            loaded.append(pa.Table.from_pandas(read_part(p, fs, columns), preserve_index=False))
+        con.execute("CREATE TEMP TABLE slow (filename VARCHAR)")
+        if slow:
+            con.executemany("INSERT INTO slow VALUES (?)", [[p] for p in slow])
+        fast = "filename NOT IN (SELECT filename FROM slow)"
+        rows = con.sql(f"SELECT count(*) FROM read_parquet({files})").fetchall()[0][0]
+        if has_kind:  # boosts are not read: the rows are those kept
+            rows = con.sql(f"SELECT count(*) FROM {src}{keep}").fetchall()[0][0]
+        counted = ", ".join(f"coalesce(count_if(flag_{d}), 0)" for d in flags)
+        totals = list(con.sql(f"SELECT {counted} FROM hits WHERE {fast}").fetchall()[0])
+        table = con.sql(f"SELECT id::VARCHAR AS id, created_at, replies, retruths, likes "
+                        f"FROM hits WHERE flag_{definition} AND {fast}").to_arrow_table()
+        if loaded:  # the parts the loader read: the same flags, on its values
+            con.register("loaded", pa.concat_tables(loaded))
+            totals = [a + b for a, b in zip(totals, con.sql(
+                f"SELECT {', '.join(f'coalesce(count_if({e}), 0)' for e in flags.values())} "
+                f"FROM loaded").fetchall()[0], strict=True)]
+            extra = con.sql(f"SELECT id, created_at, replies, retruths, likes FROM loaded "
+                            f"WHERE {flags[definition]}").to_arrow_table()
     finally:
         con.close()
+    # the loader's own time parsing, on the flagged rows only (every row was checked above)
+    created = _times(table.column("created_at").combine_chunks(), parts[0], _counter("row {}"),
+                     upper, upper_name)[0]
+    table = pa.table({"id": table.column("id").cast(pa.string()), "created_at": created,
+                      **{c: table.column(c).cast(pa.int64())
+                         for c in ("replies", "retruths", "likes")}})
+    if loaded:
+        table = pa.concat_tables([table, extra.cast(table.schema)])
+    return table, dict(zip(flags, map(int, totals), strict=True)), int(rows)
