@@ -262,7 +262,7 @@ def test_a_build_publishes_the_dictionary_with_the_set_and_the_page_links_it(tmp
     assert package.read_bytes() == first, "a rebuild writes the same bytes"
     status = ratioed("report", "--dry-run", "--set", "trailing_window=7D")
     lines = status.stdout.splitlines()
-    assert status.returncode == 0 and "would run 2 of 4" in lines[0], status.stdout
+    assert status.returncode == 0 and "would run 3 of 4" in lines[0], status.stdout
     assert any("02-ratios" in ln and "parameter trailing_window changed (30D -> 7D)" in ln
                for ln in lines), status.stdout
     assert not any("01-load" in ln and "would re-run" in ln for ln in lines)
