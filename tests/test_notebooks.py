@@ -48,14 +48,6 @@ def test_one_parameters_cell_on_top_with_comments(path):
         assert "#" in line or not line.strip(), f"parameter without a comment documenting it: {line}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_committed_notebooks_have_no_outputs(path):
-    nb = nbformat.read(path, as_version=4)
-    for c in nb.cells:
-        if c.cell_type == "code":
-            assert not c.outputs and c.execution_count is None, f"{path.name} has outputs"
-
-
 def test_pair_check_fails_on_drift(tmp_path):
     """The pairing check is real: a .py edited alone, a cell added, a missing copy all fail it."""
     src = NOTEBOOKS[0]
