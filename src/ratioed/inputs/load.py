@@ -10,7 +10,11 @@ Local files only (URLs are downloaded by the caller: :mod:`ratioed.inputs.downlo
 * the daily feed JSON ``{"as_of": ..., "new_posts": [...]}`` -- ``as_of`` is the capture time;
 * metrics-only tables of any of these layouts (no ``content``/``media`` columns);
 * the platform's own API layout (Truth Social's API is Mastodon's): pages of Mastodon Status
-  entities, as JSON arrays or JSON Lines, possibly several accounts (:func:`select_account`).
+  entities, as JSON arrays or JSON Lines, possibly several accounts (:func:`select_account`);
+* other platforms, each in its own module: X/Twitter API v2 pages, v1.1 statuses and tweet
+  exports as CSV (:mod:`ratioed.inputs.twitter`), Bluesky getAuthorFeed/getPosts responses
+  (:mod:`ratioed.inputs.bluesky`). One platform per file and per load: a file or a list of
+  sources mixing platforms is refused.
 
 Canonical columns (:data:`POST_COLUMNS`):
 
@@ -31,6 +35,8 @@ account       the author's ``acct`` (API layout, or an ``account`` column);
               :data:`STORY_ACCOUNT` for the archive's flat layouts, which name none
 capture       label of the capture (source file) the counts come from
 captured_at   that capture's time, tz-aware UTC; NaT when the source does not say
+platform      truthsocial / mastodon / x / bluesky (categorical; :mod:`ratioed.inputs.platforms`):
+              the page's words follow it (re-truths, boosts, retweets, reposts)
 ============  ==========================================================================
 
 Several captures of the same posts merge into one row per post holding the *latest* capture's
