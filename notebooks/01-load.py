@@ -39,6 +39,7 @@ from ratioed.inputs.rules import (
     in_window,
     split_analysable,
 )
+from ratioed.present import labels
 from ratioed.present.record import provenance, record_numbers
 from ratioed.present.tables import show_table
 
@@ -52,9 +53,11 @@ archive = load_archive(sources)
 rows_read = sum(c.rows for c in archive.captures)
 print(f"Read {len(archive.captures)} source(s), {rows_read:,} rows: "
       f"{len(archive.posts):,} posts after merging captures")
+source = labels.source_line(provenance(archive, {})["sources"], tz)  # under every table
 display(show_table(archive.captures_table[["label", "layout", "captured_at", "rows",
                                            "duplicate_ids", "zoneless_times", "first_post",
-                                           "last_post"]]))
+                                           "last_post"]], caption="The sources read",
+                   source=source))
 
 # %% [markdown]
 # ## Data quality
@@ -70,7 +73,8 @@ print(f"Times without a zone (read as UTC): {archive.zoneless_times:,} of "
       f"{rows_read:,} rows. Posts whose created_at is more than a "
       f"minute from the time in their id: {len(id_time):,} of {len(archive.posts):,}.")
 if len(id_time):
-    display(show_table(id_time.head(10)))
+    display(show_table(id_time.head(10), caption="Posts whose time disagrees with their id",
+                       source=source))
 fell = archive.counts_fell()  # counts only grow: a lower later capture is one to doubt
 print(f"Posts whose latest capture has a lower count than an earlier capture (the latest is "
       f"kept): {len(fell):,}.")
@@ -85,7 +89,7 @@ print(f"Posts whose latest capture has a lower count than an earlier capture (th
 posts_all, accounts = select_account(archive.posts, account, ", ".join(map(str, sources)) or "the input")
 the_account = posts_all["account"].iloc[0] if len(posts_all) else (account or "")
 other_accounts = len(archive.posts) - len(posts_all)
-display(show_table(accounts))
+display(show_table(accounts, caption="Accounts in the input", source=source))
 print(f"Account analysed: @{the_account}, {len(posts_all):,} posts; posts of other accounts "
       f"left out: {other_accounts:,}")
 

@@ -28,13 +28,14 @@ from ratioed import paths
 from ratioed.analysis.ratios import DEFINITIONS, add_ratios, unusualness
 from ratioed.inputs.files import read_parquet, write_csv_atomic, write_parquet_atomic
 from ratioed.present import labels
-from ratioed.present.record import record_numbers
+from ratioed.present.record import record_numbers, source_line
 from ratioed.present.tables import show_table
 
 posts = read_parquet(paths.POSTS_PARQUET)
 span = labels.window(trailing_window)
 headings = {"id": "Post id", "created_local": f"Posted ({tz})", "trailing_median": f"Median of the previous {span}",
             "trailing_percentile": f"Higher than % of posts in the previous {span}"}
+source = source_line(tz)  # under every table: the input, its publisher and URL, its capture
 display(Markdown(f"Notebook 1 saved **{len(posts):,} posts** with counts to analyse."))
 
 # %% [markdown]
@@ -65,7 +66,7 @@ write_csv_atomic(counts, paths.TABLES_DIR / "definitions.csv")
 display(show_table(counts[["definition", "rule", "posts_flagged", "flagged_ids"]],
                    caption=f"Posts flagged by each definition of \u201cratioed\u201d, of "
                            f"{len(ratios):,} posts (this build uses \u201c{definition}\u201d)",
-                   csv=paths.TABLES_DIR / "definitions.csv"))
+                   csv=paths.TABLES_DIR / "definitions.csv", source=source))
 
 # %% [markdown]
 # ## The ratioed posts, under the definition used
@@ -78,9 +79,9 @@ ratios["created_local"] = labels.local_times(ratios["created_at"], tz)
 ratioed_posts = ratios.loc[ratios[f"ratioed_{definition}"], columns].sort_values("created_at")
 write_csv_atomic(ratioed_posts, paths.RATIOED_POSTS_CSV)
 display(show_table(ratioed_posts.drop(columns=["url", "created_at"]),
-                   caption=f"{labels.count(len(ratioed_posts), 'post').capitalize()} of "
-                           f"{len(ratios):,} meet {labels.definition(definition)}",
-                   csv=paths.RATIOED_POSTS_CSV, headings=headings,
+                   caption=labels.of_total(len(ratioed_posts), len(ratios), "post", "meets",
+                                           "meet") + f" {labels.definition(definition)}",
+                   csv=paths.RATIOED_POSTS_CSV, headings=headings, source=source,
                    digits={"trailing_percentile": 0, "ratio_multiple": 1}))
 
 # %% [markdown]
@@ -94,7 +95,8 @@ top_cols = ["id", "created_local", "replies", "retruths", "likes", "reply_like_r
 top_csv = paths.TABLES_DIR / "top_posts_by_reply_like_ratio.csv"
 write_csv_atomic(top[top_cols], top_csv)
 display(show_table(top[top_cols], caption=f"The {len(top)} posts with most replies per like",
-                   csv=top_csv, headings=headings, digits={"ratio_multiple": 1}))
+                   csv=top_csv, headings=headings, digits={"ratio_multiple": 1},
+                   source=source))
 
 # %%
 write_parquet_atomic(ratios, paths.RATIOS_PARQUET)

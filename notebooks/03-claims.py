@@ -53,7 +53,7 @@ from ratioed.analysis.ratios import DEFINITIONS
 from ratioed.inputs.files import read_parquet, write_csv_atomic
 from ratioed.inputs.observations import read_observations
 from ratioed.present import labels
-from ratioed.present.record import record_numbers
+from ratioed.present.record import record_numbers, source_line
 from ratioed.present.tables import show_table
 
 ratios = read_parquet(paths.RATIOS_PARQUET)
@@ -63,6 +63,7 @@ sources = provenance_record["sources"]
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
 analysed = provenance_record["parameters"].get("account") or account
 ledger = claims_file(analysed)
+source = source_line(tz)  # under every table: the input, its publisher and URL, its capture
 claims = read_claims(ledger)
 print(f"Account @{analysed or 'realDonaldTrump'}: the ledger is {ledger.name} ("
       + ("the story's claims" if ledger == paths.CLAIMS_YAML else
@@ -110,7 +111,9 @@ shown = gaps.head(10).assign(days=gaps["hours"] / 24)  # the ten longest; all in
 shown = shown.assign(**{c: shown[c].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M %Z")
                         for c in ("start", "end")})
 if len(shown):
-    display(show_table(shown[["start", "end", "hours", "days"]], precision=1))
+    display(show_table(shown[["start", "end", "hours", "days"]], precision=1,
+                       caption=f"The {len(shown)} longest silences ({tz})",
+                       csv=paths.COVERAGE_CSV, source=source))
 
 # %% [markdown]
 # ## Is the input the complete archive?
@@ -121,11 +124,13 @@ completeness = Completeness.from_provenance(all_posts["created_at"], bool(start 
                                             declared_complete=declared_flag(declared_complete))
 conditions = completeness.conditions(ACCOUNT_START)
 failed = conditions.loc[~conditions["holds"], "detail"].tolist()
-display(show_table(conditions))
+display(show_table(conditions, caption="The three conditions", source=source))
 if completeness.declared:
-    print("The build DECLARES the input to be whole published files (parameter "
-          f"declared_complete=True): {completeness.whole_files_problem}, so this rests on "
-          "that declaration, not on a download record.")
+    print("Whoever ran this build declared the input to be whole published files ("
+          f"{completeness.whole_files_problem}): this rests on that declaration, not on a "
+          "download record.")
+statement = completeness.statement(ACCOUNT_START)  # said once, above the claims
+print(statement)
 print("The input is shown to be the complete archive" if not failed else
       f"The input is not shown to be the complete archive (conditions failing: {len(failed)}), "
       "so claims about the whole archive can be contradicted by a counter-example but not "
@@ -143,10 +148,12 @@ record_numbers("claims", {
     **{r.id: {"status": r.status, "numbers": json.loads(r.numbers)} for r in verdicts.itertuples()},
     "ledger_definition": LEDGER_DEFINITION, "table_definition": definition,
     "declared_complete": completeness.declared, "complete_archive_failed": failed,
+    "completeness_statement": statement,
 })
 tally = verdicts["status"].value_counts()
 print(", ".join(f"{n} {status}" for status, n in tally.items()))
-display(show_table(verdicts[["id", "claim", "status", "evidence"]]))
+display(show_table(verdicts[["id", "claim", "status", "evidence"]], csv=paths.CLAIMS_CSV,
+                   caption="The claims, checked", source=source))
 
 # %% [markdown]
 # ## Since the highlighted post
@@ -173,10 +180,17 @@ else:
 since = since.assign(created_local=labels.local_times(since["created_at"], tz))[since_cols]
 write_csv_atomic(since, paths.SINCE_HIGHLIGHT_CSV)
 write_csv_atomic(monthly, paths.SINCE_HIGHLIGHT_MONTHLY_CSV)
-display(show_table(since.drop(columns=["created_at", "url"]).head(20)))
+display(show_table(since.drop(columns=["created_at", "url"]).head(20),
+                   caption=f"Posts after the highlighted one meeting “{definition}”",
+                   csv=paths.SINCE_HIGHLIGHT_CSV, source=source,
+                   empty="None." if len(hl) else "The highlighted post is not in these data."))
 
 # %%
-display(show_table(monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")), precision=0))
+display(show_table(monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")), precision=0,
+                   caption="Posts per month since the highlighted one, by definition",
+                   csv=paths.SINCE_HIGHLIGHT_MONTHLY_CSV, source=source,
+                   empty="None: no month to count." if len(hl) else
+                   "The highlighted post is not in these data."))
 
 # %% [markdown]
 # ## Checks this notebook guarantees

@@ -33,11 +33,13 @@ from ratioed import paths
 from ratioed.inputs.files import read_parquet
 from ratioed.inputs.observations import read_observations
 from ratioed.present import figures, labels
+from ratioed.present.record import source_line
 
 figures.style()
 ratios = read_parquet(paths.RATIOS_PARQUET)
 history = read_parquet(paths.HISTORY_PARQUET)
 span = labels.window(trailing_window)
+source = source_line(tz)  # the input, its publisher and URL, drawn into every figure
 display(Markdown(f"**{len(ratios):,} posts** to draw ({labels.date_range(start, end)})."))
 
 # %% [markdown]
@@ -46,7 +48,8 @@ display(Markdown(f"**{len(ratios):,} posts** to draw ({labels.date_range(start, 
 
 # %% tags=["key-figure"]
 figures.save_figure(
-    figures.likes_vs_replies(ratios, highlight_id, tz), "fig1-likes-vs-replies",
+    figures.likes_vs_replies(ratios, highlight_id, tz), "fig1-likes-vs-replies", source=source,
+    narrow=figures.likes_vs_replies(ratios, highlight_id, tz, narrow=True),
     caption=f"Figure 1. Replies against likes, one dot per post ({labels.date_range(start, end)}); "
             + ("the dashed line is replies = likes, the diamond is post "
                f"{highlight_id}." if (ratios["id"] == highlight_id).any() else
@@ -58,7 +61,8 @@ figures.save_figure(
 # %%
 figures.save_figure(
     figures.ratio_over_time(ratios, highlight_id, tz, trailing_window),
-    "fig2-reply-like-ratio-over-time",
+    "fig2-reply-like-ratio-over-time", source=source,
+    narrow=figures.ratio_over_time(ratios, highlight_id, tz, trailing_window, narrow=True),
     caption=f"Figure 2. Each dot is a post; the line is the median of the account's posts in "
             f"the previous {span}. Dates in {tz}.")
 
@@ -68,7 +72,8 @@ figures.save_figure(
 # %%
 counts = pd.read_csv(paths.TABLES_DIR / "definitions.csv", dtype={"flagged_ids": str})
 figures.save_figure(
-    figures.definition_counts(counts, definition), "fig3-definitions",
+    figures.definition_counts(counts, definition), "fig3-definitions", source=source,
+    narrow=figures.definition_counts(counts, definition, narrow=True),
     caption=f"Figure 3. Posts flagged by each definition; hatched: the definition this build "
             f"uses, {labels.definition(definition)}.")
 
@@ -80,17 +85,22 @@ figures.save_figure(
 # %%
 obs = read_observations(observations or paths.OBSERVATIONS_CSV)
 captures = history.loc[history["id"] == highlight_id].assign(
-    reading=lambda d: "archive: " + d["capture"].astype(str)
-    + d["captured_at"].dt.strftime(" (%d %b %Y)").fillna(""))
+    reading=lambda d: "archive: " + d["capture"].astype(str) + pd.Series(
+        [f" ({labels.day(t, tz)})" if pd.notna(t) else "" for t in d["captured_at"]],
+        index=d.index, dtype=object))
 readings = pd.concat([
     captures[["reading", "replies", "retruths", "likes"]],
     obs.loc[obs["post_id"] == highlight_id].assign(
-        reading=lambda d: d["source"] + d["observed_at"].dt.strftime(" reading, %d %b %H:%M")
+        # the reading's time of day in tz, its zone named (13 Jul 2025 10:45 EDT)
+        reading=lambda d: d["source"] + pd.Series(
+            [f" reading, {labels.moment(t, tz, short=True)}" for t in d["observed_at"]],
+            index=d.index, dtype=object)
     )[["reading", "replies", "retruths", "likes"]],
 ], ignore_index=True)
 if len(captures):  # a reading alone would draw another account's post (or one not loaded)
     display(figures.save_figure(
-        figures.highlight_captures(readings), "fig4-highlight-readings",
+        figures.highlight_captures(readings), "fig4-highlight-readings", source=source,
+        narrow=figures.highlight_captures(readings, narrow=True),
         caption=f"Figure 4. Post {highlight_id}: replies, re-truths and likes in each capture "
                 f"of the archive and in each reporter's reading."))
 else:

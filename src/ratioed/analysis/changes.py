@@ -138,3 +138,97 @@ def summary(changes: pd.DataFrame | None) -> str:
         parts.append(f"{len(nums)} number{'s' if len(nums) != 1 else ''} changed: "
                      + ", ".join(named) + (" ..." if len(nums) > 3 else ""))
     return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- for the page
+# What a reader needs on top: whether the input itself changed (another file, another window),
+# then the claims' verdicts and the headline numbers, before and after. Post-level rows stay in
+# changes.csv: a switch from a week to the whole archive is a change of input, not 27,041 news.
+
+HEADLINE = (  # (label, dotted key in numbers.json)
+    ("Posts analysed", "load.posts_analysed"),
+    ("Posts meeting the story's definition", "ratios.flagged.both"),
+    ("The highlighted post's replies", "ratios.highlight.replies"),
+    ("The highlighted post's replies per like", "ratios.highlight.reply_like_ratio"),
+)
+
+
+def _provenance(root: Path) -> dict:
+    path = root / "data" / "processed" / "provenance.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _inputs(prov: dict) -> tuple[list[tuple[str, str]], tuple]:
+    files = [(Path(str(s.get("source") or "")).name, str(s.get("sha256") or ""))
+             for s in prov.get("sources") or []]
+    p = prov.get("parameters") or {}
+    return files, (p.get("start"), p.get("end"), p.get("account"))
+
+
+def _window(start, end) -> str:
+    if not start and not end:
+        return "all dates"
+    return f"{start or 'the first post'} to {end or 'the last post'}"
+
+
+def input_change(before_root: Path, after_root: Path) -> str | None:
+    """One sentence when this build's input differs from the last published build's (other
+    files, other bytes, another date window or account); None when it is the same input (or
+    there is no earlier build)."""
+    old, new = _provenance(before_root), _provenance(after_root)
+    if not old or not new:
+        return None
+    (fa, wa), (fb, wb) = _inputs(old), _inputs(new)
+    parts = []
+    if fa != fb:
+        names_a, names_b = [n for n, _ in fa], [n for n, _ in fb]
+        if names_a == names_b:
+            parts.append(f"the file{'s' if len(names_b) != 1 else ''} {', '.join(names_b)} "
+                         "changed since the last build (other bytes)")
+        else:
+            parts.append(f"the input is now {', '.join(names_b) or 'nothing'} (it was "
+                         f"{', '.join(names_a) or 'nothing'})")
+    if wa[:2] != wb[:2]:
+        parts.append(f"the date window is now {_window(*wb[:2])} (it was {_window(*wa[:2])})")
+    if wa[2] != wb[2]:
+        # the earlier account is not named: another account's page carries nothing of it
+        parts.append(f"the account analysed is now @{wb[2]}")
+    if not parts:
+        return None
+    return ("The input changed: " + "; ".join(parts) + ". The posts differ because the input "
+            "does, so the claims and headline numbers are compared below, and the post-by-post "
+            "differences are in changes.csv only.")
+
+
+def headline(changes: pd.DataFrame | None, before_root: Path, after_root: Path) -> list[dict]:
+    """The rows a reader sees: each claim whose verdict changed, then each headline number
+    (:data:`HEADLINE`) that changed, ``{"what", "before", "after"}``."""
+    if changes is None or changes.empty:
+        return []
+    rows = [{"what": f"Claim {r.key}", "before": r.before or "absent", "after": r.after or "absent"}
+            for r in changes.loc[changes["kind"] == "verdict changed"].itertuples()]  # per-row: a few claims
+    nums = changes.loc[changes["kind"] == "number changed"].set_index("key")
+    for label, key in HEADLINE:
+        if key in nums.index:
+            before, after = nums.loc[key, "before"], nums.loc[key, "after"]
+            rows.append({"what": label, "before": _shown(before), "after": _shown(after)})
+    return rows
+
+
+def _shown(value: str) -> str:
+    try:
+        v = json.loads(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)

@@ -76,15 +76,46 @@ class Evidence:
         return None if row.empty else row.iloc[0]
 
 
-RULE = f"the story's definition ({DEFINITIONS[LEDGER_DEFINITION]})"
+RULE = f"the story's definition ({DEFINITIONS[LEDGER_DEFINITION]})"  # the generic ledger's words
+BOTH = "more replies than likes and than re-truths"  # the ledger's definition, for a reader
+UNCHECKABLE = "the whole archive cannot be checked on these data (see above the table)"
+
+
+def _n(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def _has(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
+def _on(t, tz: str | None = None) -> str:
+    """A calendar day in ``tz``: "12 July 2025"."""
+    t = pd.Timestamp(t)
+    t = t.tz_convert(tz) if tz and t.tzinfo is not None else t
+    return f"{t.day} {t:%B %Y}"
+
+
+def _at(t, tz: str | None = None) -> str:
+    """A time of day in ``tz``, its zone named: "12 July 2025, 17:21 EDT"."""
+    t = pd.Timestamp(t)
+    t = t.tz_convert(tz) if tz and t.tzinfo is not None else t
+    zone = t.tzname() or ""
+    zone = zone if zone.isalpha() else (tz or zone)
+    return f"{t.day} {t:%B %Y}, {t:%H:%M} {zone}".strip()
 
 
 def _counts(r) -> str:
     return f"{int(r['replies']):,} replies, {int(r['retruths']):,} re-truths, {int(r['likes']):,} likes"
 
 
+def _counts_and(r) -> str:
+    return (f"{_n(int(r['replies']), 'reply', 'replies')}, {_n(int(r['retruths']), 're-truth')} "
+            f"and {_n(int(r['likes']), 'like')}")
+
+
 def _absent(ev: Evidence):
-    return NOT_CHECKABLE, f"post {ev.highlight_id} is not in the input ({ev.coverage})", {}
+    return NOT_CHECKABLE, f"Post {ev.highlight_id} is not in the input ({ev.coverage}).", {}
 
 
 def _ids(ids: list[str]) -> str:
@@ -104,9 +135,10 @@ def check_highlight_ratioed(ev: Evidence, **_):
         return _absent(ev)
     ok = bool(ev.flags()[ev.posts["id"] == ev.highlight_id].iloc[0])
     nums = {c: int(r[c]) for c in COUNTS}
+    nums["capture"] = str(r["capture"])
     return (SUPPORTED if ok else CONTRADICTED,
-            f"post {ev.highlight_id} ({r['created_at']:%d %b %Y %H:%M} UTC), capture "
-            f"{r['capture']}: {_counts(r)}; ratioed under {RULE}: {'yes' if ok else 'no'}", nums)
+            f"Post {ev.highlight_id} ({_at(r['created_at'], ev.tz)}) had {_counts_and(r)} when "
+            f"the archive captured it: " + (f"{BOTH}." if ok else f"not {BOTH}."), nums)
 
 
 def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
@@ -114,7 +146,7 @@ def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
     if observed_at is not None:
         obs = obs.loc[obs["observed_at"] == pd.Timestamp(observed_at)]
     if obs.empty:
-        return NOT_CHECKABLE, f"no observation of post {ev.highlight_id} in the observation file", {}
+        return NOT_CHECKABLE, f"No reporter's reading of post {ev.highlight_id} is on file.", {}
     a = ev.highlight()
     if a is None:
         return _absent(ev)
@@ -123,18 +155,24 @@ def check_observation_agrees(ev: Evidence, observed_at: str | None = None, **_):
     obs_ratioed, arc_ratioed = (bool(x) for x in is_ratioed(both, LEDGER_DEFINITION))
     grew = all(o[c] >= a[c] for c in COUNTS)
     ok = obs_ratioed and arc_ratioed
-    nums = {"observed": {c: int(o[c]) for c in COUNTS},
+    nums = {"post": ev.highlight_id, "observed_at": o["observed_at"].isoformat(),
+            "observed_source": str(o["source"]),
+            "observed": {c: int(o[c]) for c in COUNTS},
             "archive": {c: int(a[c]) for c in COUNTS},
             "observed_ratioed": obs_ratioed, "archive_ratioed": arc_ratioed,
             "observed_reply_like_ratio": round(o["replies"] / o["likes"], 3) if o["likes"] else None,
             "archive_reply_like_ratio": round(a["replies"] / a["likes"], 3) if a["likes"] else None}
-    yes = {True: "yes", False: "no"}
-    text = (f"reading at {o['observed_at'].tz_convert(ev.tz):%d %b %Y %H:%M %Z} ({o['source']}): "
-            f"{_counts(o)}; archive capture: {_counts(a)}. Ratioed under {RULE}: reading "
-            f"{yes[obs_ratioed]}, archive {yes[arc_ratioed]} (reply/like "
-            f"{nums['observed_reply_like_ratio']} vs {nums['archive_reply_like_ratio']}). "
-            + ("The reading is higher on every count, as expected of a later look."
-               if grew else "Some count in the reading is below the archive's: check the times."))
+    ratio = {k: "" if nums[k] is None else f" ({nums[k]:.2f} replies per like)"
+             for k in ("observed_reply_like_ratio", "archive_reply_like_ratio")}
+    verdict = {(True, True): f"Both show {BOTH}",
+               (True, False): f"The reading shows {BOTH}; the capture does not",
+               (False, True): f"The capture shows {BOTH}; the reading does not",
+               (False, False): f"Neither shows {BOTH}"}[(obs_ratioed, arc_ratioed)]
+    text = (f"{o['source']}'s reading at {_at(o['observed_at'], ev.tz)}: {_counts(o)}"
+            f"{ratio['observed_reply_like_ratio']}; the archive's capture: {_counts(a)}"
+            f"{ratio['archive_reply_like_ratio']}. {verdict}"
+            + (", and the reading is higher on every count, as a later look should be."
+               if grew else "; some count in the reading is below the capture's: check the times."))
     return (SUPPORTED if ok else CONTRADICTED), text, nums
 
 
@@ -143,16 +181,15 @@ def check_post_count_since(ev: Evidence, since: str = "2022-01-01", more_than: i
     n = int((ev.completeness.times >= since_t).sum())
     nums = {"posts": n, "since": since, "threshold": more_than}
     if n > more_than:
-        return SUPPORTED, f"{n:,} posts in the input since {since} (more than {more_than:,})", nums
+        return SUPPORTED, (f"The input holds {_n(n, 'post')} since {_on(since_t)}, more than "
+                           f"{more_than:,}."), nums
     span_start = max(since_t, ACCOUNT_START)
     failed = ev.completeness.failures(span_start)
     nums["failed_conditions"] = failed
+    text = f"The input holds only {_n(n, 'post')} since {_on(since_t)}"
     if not failed:
-        return CONTRADICTED, (f"only {n:,} posts since {since} in the full archive, "
-                              f"{ev.completeness.describe(span_start)}"), nums
-    return NOT_CHECKABLE, (f"the input holds {n:,} posts since {since} ({ev.coverage}); the "
-                           f"claim is about the full archive, and the input is "
-                           f"{ev.completeness.describe(span_start)}"), nums
+        return CONTRADICTED, text + ", and it is the whole archive.", nums
+    return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
 
 
 def check_only_one(ev: Evidence, **_):
@@ -160,17 +197,16 @@ def check_only_one(ev: Evidence, **_):
     failed = ev.completeness.failures(ACCOUNT_START)
     nums = {"flagged": len(flagged), "ids": flagged, "posts": len(ev.posts),
             "failed_conditions": failed}
-    text = (f"{len(flagged)} of {len(ev.posts):,} posts ratioed under {RULE}"
+    text = (f"{len(flagged):,} of {_n(len(ev.posts), 'post')} {_has(len(flagged))} {BOTH}"
             + (f": {_ids(flagged)}" if flagged else ""))
     if len(flagged) > 1:
-        return CONTRADICTED, text + " (a second ratioed post exists, whatever the coverage)", nums
-    described = ev.completeness.describe(ACCOUNT_START)
+        return CONTRADICTED, text + ". A second such post contradicts the claim whatever the " \
+            "coverage.", nums
     if failed:
-        return NOT_CHECKABLE, (text + f" in the input ({ev.coverage}); the claim is about the "
-                               f"full archive, and the input is {described}"), nums
+        return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
     if flagged == [ev.highlight_id]:
-        return SUPPORTED, text + f"; the input is {described}", nums
-    return CONTRADICTED, text + f" (not the highlighted post); the input is {described}", nums
+        return SUPPORTED, text + ", the highlighted post, in the whole archive.", nums
+    return CONTRADICTED, text + ", not the highlighted post, in the whole archive.", nums
 
 
 def check_first_time(ev: Evidence, **_):
@@ -182,16 +218,13 @@ def check_first_time(ev: Evidence, **_):
     failed = ev.completeness.failures(ACCOUNT_START, when)
     nums = {"earlier_flagged": len(earlier), "ids": earlier, "failed_conditions": failed}
     if earlier:
-        return CONTRADICTED, (f"{len(earlier)} earlier post(s) are ratioed under {RULE}: "
-                              f"{_ids(earlier)}"), nums
+        return CONTRADICTED, (f"{_n(len(earlier), 'earlier post')} {_has(len(earlier))} {BOTH}: "
+                              f"{_ids(earlier)}."), nums
     before = int((ev.posts["created_at"] < when).sum())
-    text = (f"no earlier post is ratioed under {RULE} among {before:,} posts before "
-            f"{when:%d %b %Y}")
-    described = ev.completeness.describe(ACCOUNT_START, when)
+    text = f"None of the {_n(before, 'post')} before {_on(when, ev.tz)} has {BOTH}"
     if failed:
-        return NOT_CHECKABLE, (text + f" in the input ({ev.coverage}); the claim is about every "
-                               f"earlier post, and the input is {described}"), nums
-    return SUPPORTED, text + f"; the input is {described}", nums
+        return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
+    return SUPPORTED, text + ", back to the account's first post.", nums
 
 
 def check_not_again(ev: Evidence, **_):
@@ -205,15 +238,14 @@ def check_not_again(ev: Evidence, **_):
     nums = {"later_flagged": len(later), "ids": later, "failed_conditions": failed,
             "last_post": None if last is None else last.isoformat()}
     if later:
-        return CONTRADICTED, (f"{len(later)} later post(s) are ratioed under {RULE}: "
-                              f"{_ids(later)}"), nums
+        return CONTRADICTED, (f"{_n(len(later), 'later post')} {_has(len(later))} {BOTH}: "
+                              f"{_ids(later)}."), nums
     after = int((ev.posts["created_at"] > when).sum())
-    text = (f"no later post is ratioed under {RULE} among {after:,} posts from "
-            f"{when:%d %b %Y} to the last post in the input ({last:%d %b %Y})")
-    described = ev.completeness.describe(when)
+    text = (f"None of the {_n(after, 'post')} from {_on(when, ev.tz)} to the last one in the "
+            f"input ({_on(last, ev.tz)}) has {BOTH}")
     if failed:
-        return NOT_CHECKABLE, text + f"; the input is {described}", nums
-    return SUPPORTED, text + f"; the input is {described}", nums
+        return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
+    return SUPPORTED, text + ".", nums
 
 
 # --------------------------------------------------------------------------- generic ledger
@@ -228,8 +260,8 @@ def _unusual(r) -> str:
     pct = r.get("trailing_percentile")
     tail = "" if pd.isna(pct) else f", higher than {float(pct):.0f}% of them"
     return (f"{float(r['ratio_multiple']):,.1f} times the median replies per like "
-            f"({float(r['trailing_median']):,.2f}) of the account's {int(r['trailing_posts']):,} "
-            f"earlier post(s) in the baseline window{tail}")
+            f"({float(r['trailing_median']):,.2f}) of the account's "
+            f"{_n(int(r['trailing_posts']), 'earlier post')} in the baseline window{tail}")
 
 
 def _post_numbers(r) -> dict:
@@ -255,7 +287,7 @@ def check_first_ratioed(ev: Evidence, **_):
     if flagged.empty:
         return MEASURED, f"no post is ratioed under {RULE} ({ev.coverage})", {"id": None}
     r = flagged.iloc[0]
-    return MEASURED, (f"post {r['id']} ({r['created_at']:%d %b %Y %H:%M} UTC): {_counts(r)}; "
+    return MEASURED, (f"post {r['id']} ({_at(r['created_at'], ev.tz)}): {_counts(r)}; "
                       f"{_unusual(r)}"), _post_numbers(r)
 
 
@@ -266,7 +298,7 @@ def check_most_ratioed(ev: Evidence, **_):
     ratio = flagged["replies"] / flagged["likes"].where(flagged["likes"] > 0)
     order = pd.DataFrame({"r": ratio.fillna(float("inf")), "n": flagged["replies"]})
     r = flagged.loc[order.sort_values(["r", "n"], ascending=False, kind="stable").index[0]]
-    return MEASURED, (f"post {r['id']} ({r['created_at']:%d %b %Y %H:%M} UTC), the most replies "
+    return MEASURED, (f"post {r['id']} ({_at(r['created_at'], ev.tz)}), the most replies "
                       f"per like among the {len(flagged):,} ratioed under {RULE}: {_counts(r)}; "
                       f"{_unusual(r)}"), _post_numbers(r)
 

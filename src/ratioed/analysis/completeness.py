@@ -119,8 +119,8 @@ class Completeness:
         if declared_complete and samples:
             return cls(times, windowed, None, "declared complete, but " + "; ".join(samples))
         if declared_complete:
-            return cls(times, windowed, "declared complete by the build (parameter "
-                       "declared_complete), not shown by a download record",
+            return cls(times, windowed, "declared complete by the build, on the word of "
+                       "whoever ran it (no download record shows it)",
                        "; ".join(problems), declared=True)
         return cls(times, windowed, None, "; ".join(problems))
 
@@ -178,3 +178,45 @@ class Completeness:
             return "not shown to be complete: " + "; ".join(failed)
         return (f"complete ({self.whole_files}; no window; no silence over "
                 f"{self.max_silence.days} days)")
+
+    def statement(self, since: pd.Timestamp, until: pd.Timestamp | None = None) -> str:
+        """What these data can check, said once for a reader above the claims: whether claims
+        about the whole archive can be judged, and why (or why not), in plain words."""
+        until = until if until is not None else self.last_post
+        days = self.max_silence.days
+        reasons = []
+        if self.windowed:
+            reasons.append("the build keeps only a window of dates")
+        if self.whole_files is None:
+            if SAMPLE_RECORD in self.whole_files_problem:
+                reasons.append("the input is a sample of the archive, not a whole published "
+                               "file (its download record says so)")
+            else:
+                reasons.append("nothing shows the input is the whole published archive: no "
+                               "download record beside it, and the build does not declare it "
+                               "complete")
+        if until is None:
+            reasons.append("there are no posts")
+        elif since <= until:
+            gaps = silences(self.times, self.max_silence, since=since, until=until)
+            if not gaps.empty:
+                g = gaps.loc[gaps["hours"].idxmax()]
+                reasons.append(f"the posts have a gap of {g['hours'] / 24:,.0f} days, from "
+                               f"{_day(g['start'])} to {_day(g['end'])}"
+                               + (f" ({len(gaps)} gaps longer than {days} days in all)"
+                                  if len(gaps) > 1 else ""))
+        if not reasons:
+            how = ("declared complete by whoever ran this build (no download record shows it)"
+                   if self.declared else "whole published files, each with its download record")
+            return (f"These data can check claims about the whole archive: the input is {how}, "
+                    f"no date window was applied, and no gap between posts is longer than "
+                    f"{days} days from {_day(since)} to {_day(until)}.")
+        return ("These data cannot check claims about the whole archive (\u201conly one\u201d, "
+                "\u201cthe first time\u201d, \u201cnot again\u201d): " + "; ".join(reasons)
+                + ". A counter-example in these data would contradict such a claim, but none "
+                "can be supported.")
+
+
+def _day(t) -> str:
+    t = pd.Timestamp(t)
+    return f"{t.day} {t:%B %Y}"

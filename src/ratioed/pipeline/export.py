@@ -33,7 +33,7 @@ from .. import __version__, paths
 from .. import story as STORY
 from ..inputs.files import restore_formulas, write_text_atomic
 from ..present import labels
-from ..present.record import git_commit
+from ..present.record import git_commit, source_line
 
 SKIP_TAGS = {"ratioed-reset", "parameters", "injected-parameters"}
 KEY_FIGURE_TAG = "key-figure"
@@ -147,7 +147,10 @@ def lede(numbers: dict) -> dict:
         "definition": chosen, "definition_words": labels.DEFINITION_WORDS.get(chosen, chosen),
         "definition_flagged": flagged.get(chosen),
         "window": labels.window(ratios.get("trailing_window", "30D")),
-        "first_post": labels.day(load.get("first_post")), "last_post": labels.day(load.get("last_post")),
+        # the posts' calendar days in the build's time zone (the window is in DAY_TZ days)
+        "first_post": labels.day(load.get("first_post"), ratios.get("tz")),
+        "last_post": labels.day(load.get("last_post"), ratios.get("tz")),
+        "span": labels.day_span(load.get("first_post"), load.get("last_post"), ratios.get("tz")),
         "highlight": None, "observed": None,
         "account": labels.handle(load.get("account")),
         "story_account": STORY.is_story_account(load.get("account")),
@@ -161,11 +164,19 @@ def lede(numbers: dict) -> dict:
             "more_than_retruths": hl["replies"] > hl["retruths"],
         }
     for _, claim in sorted((numbers.get("claims") or {}).items()):  # the reporters' reading
-        observed = (claim.get("numbers") or {}).get("observed") if isinstance(claim, dict) else None
-        if isinstance(observed, dict) and all(isinstance(observed.get(k), int | float)
-                                              for k in ("replies", "likes", "retruths")):
-            out["observed"] = observed
+        nums = (claim.get("numbers") or {}) if isinstance(claim, dict) else {}
+        observed = nums.get("observed")
+        # only beside the post it is about: a reading of the story's post is not another's
+        if (hl and isinstance(observed, dict) and str(nums.get("post")) == str(hl.get("id"))
+                and all(isinstance(observed.get(k), int | float)
+                        for k in ("replies", "likes", "retruths"))):
+            out["observed"] = {**observed, "source": nums.get("observed_source") or "a reporter",
+                               "when": labels.moment(nums.get("observed_at"), ratios.get("tz"))}
             break
+    if out["posts"] is not None and out["story_flagged"] is not None:
+        only = bool(out["highlight"] and out["highlight"]["ratioed_story"])
+        out["flagged_sentence"] = labels.flagged_sentence(
+            out["story_flagged"], out["posts"], out["span"], only)
     return out
 
 
@@ -285,6 +296,7 @@ def report_notebook(executed: list[Path], title: str = STORY.TITLE
                     meta = png["metadata"]["image/png"]
                     key_figure = {"png": png["data"]["image/png"], "alt": meta.get("alt", ""),
                                   "caption": meta.get("caption", ""),
+                                  "narrow": meta.get("narrow"), "source": meta.get("source"),
                                   "files": meta.get("files", {}), "width": meta.get("width")}
                     cell = nbformat.v4.new_markdown_cell(
                         '<p class="moved"><a href="#key-figure">This figure is shown at the top '
@@ -298,24 +310,32 @@ def report_notebook(executed: list[Path], title: str = STORY.TITLE
     return report, key_figure, toc
 
 
-def changes_section(limit: int = 25) -> dict:
-    """What changed since the last published build, for the top of the page: the one-line
-    summary and the first ``limit`` rows of ``changes.csv`` (the build writes it first)."""
+def changes_section() -> dict:
+    """What changed since the last published build, for the top of the page: one sentence when
+    the input itself changed (:func:`ratioed.analysis.changes.input_change`), else the one-line
+    summary; then the claims' verdicts and headline numbers that changed, before and after.
+    Post-level changes are counted here and listed in ``changes.csv`` only."""
     import pandas as pd
 
-    from ..analysis.changes import summary
+    from ..analysis.changes import headline, input_change, summary
 
     if not paths.CHANGES_CSV.exists():
         return {"summary": "Not compared with an earlier build.", "rows": [], "total": 0,
-                "more": False}
+                "posts": 0}
     table = pd.read_csv(paths.CHANGES_CSV, dtype=str, keep_default_na=False)
     for col in table.columns:  # undo the CSV's formula guard for display: the page shows text
         table[col] = restore_formulas(table[col])
     first = not (paths.PUBLISHED_REPORTS_DIR / "index.html").exists()
-    text = summary(None if first and table.empty else table)
-    text = text[0].upper() + text[1:] + "."
-    rows = table.head(limit).to_dict("records")
-    return {"summary": text, "rows": rows, "total": len(table), "more": len(table) > limit}
+    changed = None if first else input_change(paths.PROJ_ROOT, paths.OUTPUT_ROOT)
+    if changed:
+        text = changed
+    else:
+        text = summary(None if first and table.empty else table)
+        text = text[0].upper() + text[1:] + "."
+    posts = int(table["kind"].isin(["new post", "removed post", "newly ratioed",
+                                    "no longer ratioed", "counts changed"]).sum())
+    rows = headline(None if first else table, paths.PROJ_ROOT, paths.OUTPUT_ROOT)
+    return {"summary": text, "rows": rows, "total": len(table), "posts": posts}
 
 
 def export_report(executed: list[Path], params: dict) -> Path:
@@ -328,6 +348,8 @@ def export_report(executed: list[Path], params: dict) -> Path:
         "title": title, "lede": lede(numbers), "key_figure": key_figure,
         "claims": claims_rows(), "methods_toc": toc, "files": report_files(),
         "provenance": provenance_rows(params, numbers), "changes": changes_section(),
+        "source": source_line(numbers.get("ratios", {}).get("tz")),
+        "completeness": (numbers.get("claims") or {}).get("completeness_statement"),
     }
     global _WARM
     exporter, _WARM = _WARM or _exporter(), None
@@ -345,7 +367,9 @@ def export_report(executed: list[Path], params: dict) -> Path:
 BODY_TAGS = frozenset(
     "a abbr b blockquote body br caption code col colgroup dd del details div dl dt em figcaption "
     "figure h1 h2 h3 h4 h5 h6 header hr i img ins kbd li main nav ol p pre q s samp section small "
-    "span strong sub summary sup table tbody td tfoot th thead tr u ul var".split())
+    "span strong sub summary sup table tbody td tfoot th thead tr u ul var"
+    # a figure's narrow layout: <picture><source media=... srcset="data:image/png;base64,...">
+    " picture source".split())
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "srcset", "poster", "data",
                         "xlink:href", "background", "cite", "longdesc", "usemap"})
 _LOCAL_URL = re.compile(r"(#|data:image/png;base64,|(?![a-z][a-z0-9+.-]*:)(?!//)[^\\\s])", re.I)
@@ -394,6 +418,7 @@ def _exporter():
                             exclude_output_prompt=True, optimistic_validation=True)
     exporter.register_filter("num", labels.number)
     exporter.register_filter("count", labels.count)
+    exporter.register_filter("amount", labels.amount)
     # autoescape for our page's template only (nbconvert's own templates pass the notebooks'
     # HTML outputs through raw, so their environment has it off)
     exporter.environment.autoescape = lambda name: name == exporter.template_file

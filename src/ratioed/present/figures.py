@@ -66,14 +66,35 @@ class FigureOutput:
     """What a notebook displays for a saved figure: the PNG, its alternative text, caption and
     the relative links to its files (the report's template renders them as a ``<figure>``)."""
 
-    def __init__(self, png: bytes, width: int, alt: str, caption: str, files: dict[str, str]):
+    def __init__(self, png: bytes, width: int, alt: str, caption: str, files: dict[str, str],
+                 narrow: bytes = b"", source: str = ""):
         self.png, self.width, self.alt, self.caption, self.files = png, width, alt, caption, files
+        self.narrow, self.source = narrow, source
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt}
         meta = {"image/png": {"width": self.width, "alt": self.alt, "caption": self.caption,
-                              "files": self.files}}
+                              "files": self.files, "source": self.source}}
+        if self.narrow:  # the layout drawn for a phone; the page picks it by media query
+            meta["image/png"]["narrow"] = base64.b64encode(self.narrow).decode("ascii")
         return data, meta
+
+
+NARROW_WIDTH = 3.6  # inches: a phone's ~360 CSS px, drawn at DPI for a sharp image
+SOURCE_SIZE = 7  # points: the source line drawn into each figure
+
+
+def credit(fig, source: str) -> None:
+    """Draw the source line along the figure's foot (wrapped to its width), so a chart that
+    travels alone keeps its credit; constrained layout makes room for it."""
+    import textwrap
+
+    if not source:
+        return
+    chars = max(30, int(fig.get_figwidth() * 72 / (SOURCE_SIZE * 0.52)))
+    fig.supxlabel("\n".join(textwrap.wrap(labels.drawable(source), chars, break_long_words=False,
+                                           break_on_hyphens=False)),
+                  x=0.01, ha="left", fontsize=SOURCE_SIZE, color="0.3", parse_math=False)
 
 
 def style() -> None:
@@ -84,12 +105,27 @@ def style() -> None:
                          "axes.titlelocation": "left", "figure.constrained_layout.use": True})
 
 
-def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> FigureOutput:
+def save_figure(figure: Figure, name: str, caption: str = "", folder=None, source: str = "",
+                narrow: Figure | None = None) -> FigureOutput:
     """Write ``<name>.png``, ``<name>.svg`` and ``<name>.csv`` (the numbers drawn) atomically,
     close the figure, and return the PNG for display (the notebook shows exactly the file),
-    carrying the figure's alternative text, ``caption`` and links to the three files."""
+    carrying the figure's alternative text, ``caption`` and links to the three files.
+
+    ``source``: the source line, drawn into the figure's foot (PNG and SVG) and kept for the
+    page. ``narrow``: the same figure drawn for a phone's width (the function's ``narrow=True``),
+    saved as ``<name>-narrow.png`` beside the others and offered to narrow screens."""
     folder = folder or paths.FIGURES_DIR
     fig = figure.fig
+    credit(fig, source)
+    small = b""
+    if narrow is not None:
+        credit(narrow.fig, source)
+        _hide_empty_minor_labels(narrow.fig)
+        buf = io.BytesIO()
+        narrow.fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        small = buf.getvalue()
+        write_bytes_atomic(folder / f"{name}-narrow.png", small)
+        plt.close(narrow.fig)
     if figure.undrawn:
         caption = (caption.rstrip(". ") + ". " if caption else "") + _undrawn_note(figure.undrawn)
     _hide_empty_minor_labels(fig)
@@ -107,7 +143,7 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None) -> Fi
     plt.close(fig)
     rel = paths.report_href(folder)
     files = {ext.upper(): f"{rel}/{name}.{ext}" for ext in ("png", "svg", "csv")}
-    return FigureOutput(png, width, figure.alt, caption, files)
+    return FigureOutput(png, width, figure.alt, caption, files, small, source)
 
 
 def _hide_empty_minor_labels(fig) -> None:
@@ -129,8 +165,8 @@ def drop_figure(name: str, folder=None) -> int:
     published, and linked, beside outputs it no longer belongs to. Returns the files removed."""
     folder = folder or paths.FIGURES_DIR
     removed = 0
-    for ext in ("png", "svg", "csv"):
-        target = folder / f"{name}.{ext}"
+    for ext in ("png", "svg", "csv", "narrow.png"):
+        target = folder / f"{name}{'-' if ext == 'narrow.png' else '.'}{ext}"
         if target.exists():
             target.unlink()
             removed += 1
@@ -270,7 +306,14 @@ def _one_post(r) -> str:
     return f"{int(r['replies']):,} replies to {int(r['likes']):,} likes"
 
 
-def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "UTC") -> Figure:
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+
+
+def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "UTC",
+                     narrow: bool = False) -> Figure:
     """Scatter of likes (x) against replies (y), log scales, with the replies = likes line; the
     highlighted post's date is its calendar day in ``tz``.
 
@@ -280,14 +323,15 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "U
     data = posts[["id", "created_at", "replies", "retruths", "likes"]].copy()
     data["highlight"] = data["id"] == highlight_id
     plotted = data.loc[(data["likes"] > 0) & (data["replies"] > 0)]
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 4.2) if narrow else (7, 6))
+    small = 7.5 if narrow else 9
     ax.scatter(plotted["likes"], plotted["replies"], s=14, alpha=0.55, color=BASE_COLOR,
                linewidths=0, label="a post", rasterized=len(plotted) > RASTER_ABOVE)
     lo = max(1, min(plotted["likes"].min(), plotted["replies"].min()) / 1.5) if len(plotted) else 1
     hi = max(plotted["likes"].max(), plotted["replies"].max()) * 1.5 if len(plotted) else 10
     ax.plot([lo, hi], [lo, hi], color="0.25", lw=1, ls="--", label="replies = likes")
     ax.fill_between([lo, hi], [lo, hi], [hi, hi], color=HIGHLIGHT_COLOR, alpha=0.05, lw=0)
-    ax.text(lo * 1.3, hi / 1.6, "more replies than likes", color=HIGHLIGHT_COLOR, fontsize=9)
+    ax.text(lo * 1.3, hi / 1.6, "more replies than likes", color=HIGHLIGHT_COLOR, fontsize=small)
     hl = plotted.loc[plotted["highlight"]]
     if len(hl):
         r = hl.iloc[0]
@@ -296,15 +340,20 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "U
         ax.annotate(f"{r['created_at'].tz_convert(tz):%d %b %Y}\n{r['replies']:,} replies\n"
                     f"{r['likes']:,} likes",
                     (r["likes"], r["replies"]), xytext=(-12, 12), textcoords="offset points",
-                    ha="right", fontsize=9, color=HIGHLIGHT_COLOR)
+                    ha="right", fontsize=small, color=HIGHLIGHT_COLOR)
     ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="Likes (log scale)",
-           ylabel="Replies (log scale)", title="Replies against likes, one dot per post")
+           ylabel="Replies (log scale)",
+           title="Replies against likes" if narrow else "Replies against likes, one dot per post")
     ax.xaxis.set_major_formatter(PLAIN)
     ax.yaxis.set_major_formatter(PLAIN)
     left_out = len(data) - len(plotted)
     note = f"{len(plotted):,} posts" + (f"; {left_out:,} with 0 likes or 0 replies not shown"
                                         if left_out else "")
-    ax.legend(loc="lower right", fontsize=9, title=note, title_fontsize=8)
+    ax.legend(loc="lower right", fontsize=small - (1 if narrow else 0), title=note,
+              title_fontsize=small - 1)
+    if narrow:
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=4))
     return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id, tz),
                   _literal(*_axes_text(ax)))
 
@@ -329,7 +378,7 @@ def _alt_likes_vs_replies(data, plotted, highlight_id, tz) -> str:
 
 
 def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
-                    window: str) -> Figure:
+                    window: str, narrow: bool = False) -> Figure:
     """Reply/like ratio of each post over time (dates in ``tz``), with the account's trailing
     median over ``window`` (a pandas offset such as "30D", named in words in the legend)."""
     data = posts[["id", "created_at", "replies", "likes", "reply_like_ratio",
@@ -337,12 +386,13 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
     data["created_local"] = data["created_at"].dt.tz_convert(tz).dt.tz_localize(None)
     data = data.sort_values("created_at")
     span = labels.window(window)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 3.8) if narrow else (9, 4.5))
     ax.scatter(data["created_local"], data["reply_like_ratio"], s=12, alpha=0.6, color=BASE_COLOR,
                linewidths=0, label="reply/like ratio of a post",
                rasterized=len(data) > RASTER_ABOVE)
     ax.plot(data["created_local"], data["trailing_median"], color="0.15", lw=1.5,
-            label=f"typical level: median of the previous {labels.drawable(span)}")
+            label=(f"median of the previous {labels.drawable(span)}" if narrow else
+                   f"typical level: median of the previous {labels.drawable(span)}"))
     ax.axhline(1, color=HIGHLIGHT_COLOR, lw=1, ls="--", label="replies = likes")
     hl = data.loc[data["id"] == highlight_id]
     if len(hl) and pd.notna(hl.iloc[0]["reply_like_ratio"]):
@@ -357,12 +407,19 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
                                                  "ec": "none", "alpha": 0.85})
     ax.set(yscale="log", ylabel="Replies per like (log scale)",
            xlabel=f"Date ({labels.drawable(tz)})",
-           title="Replies per like, post by post")
+           title="Replies per like" if narrow else "Replies per like, post by post")
     ax.yaxis.set_major_formatter(PLAIN)
     top = data["reply_like_ratio"].max()
     ax.set_ylim(top=max(1.0, top if top == top else 1.0) * 2.5)
-    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
-    for label in ax.get_xticklabels():  # autofmt_xdate does not mix with constrained layout
+    ax.legend(fontsize=6.5 if narrow else 8, loc="lower left", framealpha=0.9)
+    if narrow:
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        ax.tick_params(labelsize=7)
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    for label in ax.get_xticklabels() if not narrow else ():  # autofmt_xdate: not with constrained layout
         label.set(rotation=30, ha="right")
     out = data.drop(columns=["created_local"])
     defined = data.dropna(subset=["reply_like_ratio"])
@@ -381,12 +438,13 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
     return Figure(fig, out, alt + ".", _literal(*_axes_text(ax)))
 
 
-def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
+def definition_counts(counts: pd.DataFrame, definition: str, narrow: bool = False) -> Figure:
     """Bar chart: how many posts each definition of "ratioed" flags; the bar of ``definition``
     (the one this build uses) is highlighted by colour and hatching."""
-    fig, ax = plt.subplots(figsize=(9, 3))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 2.9) if narrow else (9, 3))
     chosen = [d == definition for d in counts["definition"]]
-    bars = ax.barh(counts["rule"].map(labels.drawable), counts["posts_flagged"],
+    names = counts["definition"] if narrow else counts["rule"]  # a phone: the short names
+    bars = ax.barh(names.map(labels.drawable), counts["posts_flagged"],
                    color=[HIGHLIGHT_COLOR if c else BASE_COLOR for c in chosen])
     for bar, c in zip(bars, chosen, strict=True):
         if c:
@@ -394,9 +452,12 @@ def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
     for y, v in enumerate(counts["posts_flagged"]):
         ax.text(v, y, f" {v:,}", va="center", fontsize=10)
     ax.invert_yaxis()
-    ax.set(xlabel=f"Posts flagged (hatched: \u201c{labels.drawable(definition)}\u201d, the "
-                  "definition used)",
+    ax.set(xlabel=(f"Posts flagged (hatched: \u201c{labels.drawable(definition)}\u201d, the "
+                   + ("\n" if narrow else "") + "definition used)"),
            ylabel="", title="Posts flagged, by definition")
+    if narrow:
+        ax.tick_params(labelsize=7)
+        ax.xaxis.label.set_fontsize(7.5)
     ax.set_xlim(0, max(1, counts["posts_flagged"].max()) * 1.2)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
     ax.xaxis.set_major_formatter(PLAIN)
@@ -407,23 +468,30 @@ def definition_counts(counts: pd.DataFrame, definition: str) -> Figure:
     return Figure(fig, counts, alt, _literal(*_axes_text(ax, ax.yaxis)))
 
 
-def highlight_captures(readings: pd.DataFrame) -> Figure:
+def highlight_captures(readings: pd.DataFrame, narrow: bool = False) -> Figure:
     """Grouped bars: the highlighted post's counts in each capture and in reporters' readings."""
-    long = readings.assign(reading=readings["reading"].map(labels.drawable)).melt(
+    shown = readings["reading"].map(labels.drawable)
+    if narrow:  # a phone: each reading's name on a few short lines
+        shown = shown.map(lambda t: _wrap(t, 20))  # per-row: a few readings
+    long = readings.assign(reading=shown).melt(
         id_vars=["reading"], value_vars=["replies", "retruths", "likes"], var_name="count",
         value_name="value")
-    fig, ax = plt.subplots(figsize=(8, 3.2 + 0.3 * len(readings)))
+    fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 3.0 + 0.55 * len(readings)) if narrow
+                           else (8, 3.2 + 0.3 * len(readings)))
     sns.barplot(data=long, y="reading", x="value", hue="count", ax=ax,
                 palette=[HIGHLIGHT_COLOR, NEUTRAL_COLOR, BASE_COLOR])
     for cont, hatch in zip(ax.containers, ("//", "", ".."), strict=False):
         for bar in cont:
             bar.set(hatch=hatch, edgecolor="white")
-        ax.bar_label(cont, labels=[f" {v:,.0f}" for v in cont.datavalues], fontsize=8)
+        ax.bar_label(cont, labels=[f" {v:,.0f}" for v in cont.datavalues],
+                     fontsize=6.5 if narrow else 8)
     ax.set(xlabel="Count", ylabel="", title="The highlighted post, reading by reading")
-    ax.set_xlim(0, long["value"].max() * 1.25 if len(long) else 1)
-    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.set_xlim(0, long["value"].max() * (1.45 if narrow else 1.25) if len(long) else 1)
+    if narrow:
+        ax.tick_params(labelsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(3 if narrow else 5))
     ax.xaxis.set_major_formatter(PLAIN)
-    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
+    ax.legend(fontsize=7 if narrow else 8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
     alt = "The highlighted post's counts, reading by reading: " + "; ".join(
         f"{r['reading']}: {labels.number(r['replies'], 0)} replies, "
         f"{labels.number(r['retruths'], 0)} re-truths, {labels.number(r['likes'], 0)} likes"

@@ -45,6 +45,55 @@ def count(n: int, noun: str | None = None, plural: str | None = None) -> str:
     return f"{words} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def agree(n: int, singular: str, plural: str) -> str:
+    """The verb (or any word) that agrees with ``n``: ``agree(1, "meets", "meet")`` -> "meets"."""
+    return singular if int(n) == 1 else plural
+
+
+def counted(n: int, noun: str, singular: str, plural: str, plural_noun: str | None = None) -> str:
+    """A count, its noun and a verb that agree: ``counted(1, "post", "meets", "meet")`` -> "one
+    post meets"; ``counted(2, ...)`` -> "two posts meet"; ``counted(0, ...)`` -> "no posts
+    meet"."""
+    return f"{count(n, noun, plural_noun)} {agree(n, singular, plural)}"
+
+
+def of_total(n: int, total: int, noun: str, singular: str, plural: str) -> str:
+    """"One post of 106 meets", "3 posts of 106 meet", "None of the 106 posts meets": a part
+    of a whole, the verb agreeing with the part (a sentence's start: capitalised)."""
+    n, total = int(n), int(total)
+    if n == 0:
+        return f"None of the {total:,} {noun if total == 1 else noun + 's'} {singular}"
+    words = count(n, noun)
+    return f"{words[0].upper()}{words[1:]} of {total:,} {agree(n, singular, plural)}"
+
+
+def amount(n, noun: str, plural: str | None = None) -> str:
+    """A count in digits with its noun in the right number: "19,954 replies", "1 reply"
+    (``amount(1, "reply", "replies")``); "" for a missing count."""
+    if n is None or (isinstance(n, float) and n != n):
+        return ""
+    return f"{number(n, 0)} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def flagged_sentence(flagged: int, posts: int, span: str = "", highlight_only: bool = False,
+                     rule: str = "the story\u2019s definition") -> str:
+    """The lede's count of ratioed posts, its verb agreeing: "Of the 106 posts with counts in
+    this input (11 to 19 July 2025), it is the only one that meets the story's definition." /
+    "..., one post meets ..." / "..., 3 posts meet ..." / "..., none meets ...". ``highlight_only``:
+    the one post flagged is the highlighted one."""
+    flagged, posts = int(flagged), int(posts)
+    head = (f"Of the {amount(posts, 'post')} with counts in this input"
+            + (f" ({span})" if span else "") + ", ")
+    if posts == 1:
+        head = "Of the one post with counts in this input" + (f" ({span})" if span else "") + ", "
+    if flagged == 0:
+        return head + f"none meets {rule}."
+    if flagged == 1 and highlight_only:
+        return head + f"it is the only one that meets {rule}."
+    verb = agree(flagged, "meets", "meet")
+    return head + f"{number(flagged, 0)} {agree(flagged, 'post', 'posts')} {verb} {rule}."
+
+
 def number(value, digits: int = 2) -> str:
     """Display rounding: integers with thousands separators, floats to ``digits`` decimals,
     blank for a missing value (the CSVs keep full precision)."""
@@ -120,8 +169,18 @@ def day(value, tz: str | None = None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def moment(value, tz: str | None = None) -> str:
-    """An ISO time as "12 July 2025, 21:21 UTC" (in ``tz`` when given)."""
+def zone_name(value, tz: str | None) -> str:
+    """How a time of day names its zone: the abbreviation in use (``EDT``, ``BST``) when it is
+    letters, else the IANA name (``Asia/Kolkata`` is "+0530" abbreviated); ``UTC`` for UTC."""
+    abbr = value.tzname() if getattr(value, "tzinfo", None) is not None else None
+    if abbr and abbr.isalpha():
+        return abbr
+    return tz or abbr or ""
+
+
+def moment(value, tz: str | None = None, short: bool = False) -> str:
+    """An ISO time as "12 July 2025, 17:21 EDT": the time of day in ``tz`` when given, always
+    with its zone named. ``short``: "12 Jul 2025 17:21 EDT" (figures and tight tables)."""
     value = _when(value)
     if value is None:
         return ""
@@ -129,7 +188,9 @@ def moment(value, tz: str | None = None) -> str:
         from zoneinfo import ZoneInfo
 
         value = value.astimezone(ZoneInfo(tz))
-    zone = tz or (value.tzname() if value.tzinfo else "")
+    zone = zone_name(value, tz)
+    if short:
+        return f"{value.day} {value:%b %Y %H:%M}" + (f" {zone}" if zone else "")
     return f"{day(value)}, {value:%H:%M}" + (f" {zone}" if zone else "")
 
 
@@ -141,15 +202,74 @@ def local_times(times, tz: str, fmt: str = "%Y-%m-%d %H:%M %Z"):
     return format_times(times, tz, fmt)
 
 
+def day_span(first, last, tz: str | None = None) -> str:
+    """Two days as one span, in ``tz``: "11 to 19 July 2025", "30 June to 2 July 2025",
+    "31 December 2024 to 2 January 2025", "12 July 2025" (one day); "" when either is missing."""
+    a, b = _when(first), _when(last)
+    if a is None or b is None:
+        return ""
+    if tz:
+        from zoneinfo import ZoneInfo
+
+        a = a.astimezone(ZoneInfo(tz)) if getattr(a, "tzinfo", None) is not None else a
+        b = b.astimezone(ZoneInfo(tz)) if getattr(b, "tzinfo", None) is not None else b
+    if (a.year, a.month, a.day) == (b.year, b.month, b.day):
+        return day(a)
+    if a.year != b.year:
+        return f"{day(a)} to {day(b)}"
+    if a.month != b.month:
+        return f"{a.day} {a:%B} to {day(b)}"
+    return f"{a.day} to {day(b)}"
+
+
 def date_range(start, end) -> str:
-    """The date window in words: "11 July 2025 to 19 July 2025", "from 1 July 2025", "all dates"."""
+    """The date window (calendar days, as given: already in the build's ``tz``) in words:
+    "11 to 19 July 2025", "from 1 July 2025", "up to 2 July 2025", "all dates in the input"."""
     if start and end:
-        return f"{day(str(start))} to {day(str(end))}"
+        return day_span(str(start), str(end))
     if start:
         return f"from {day(str(start))}"
     if end:
         return f"up to {day(str(end))}"
     return "all dates in the input"
+
+
+def _retrieved(source: dict, tz: str | None) -> str:
+    """When a source's counts were captured, in words: the capture time the file states, else
+    when it was downloaded, else the record's own words ("January 2026"), else "not recorded"."""
+    rec = source.get("download_record") or {}
+    if source.get("captured_at"):
+        return f"captured {day(source['captured_at'], tz)}"
+    if source.get("retrieved_at") or rec.get("retrieved_at"):
+        return f"retrieved {day(source.get('retrieved_at') or rec.get('retrieved_at'), tz)}"
+    if rec.get("retrieved"):
+        return f"retrieved {str(rec['retrieved']).split(':', 1)[0].strip()}"
+    return "capture date not recorded"
+
+
+def source_credit(source: dict, tz: str | None = None) -> str:
+    """One source in words: its file name, who publishes it and its URL when its download
+    record says, its posts' days (in ``tz``) and when its counts were captured."""
+    rec = source.get("download_record") or {}
+    name = str(source.get("source") or "").replace("\\", "/").rsplit("/", 1)[-1] or "the input"
+    url = source.get("url") or rec.get("url")
+    who = str(rec.get("publisher") or "").split(";", 1)[0].strip()
+    where = ", ".join(x for x in (who, url) if x) or "a local file"
+    span = day_span(source.get("first_post"), source.get("last_post"), tz)
+    return (f"{name} ({where})" + (f", posts of {span}" if span else "")
+            + f", counts as captured ({_retrieved(source, tz)})")
+
+
+def source_line(sources: list[dict], tz: str | None = None, most: int = 3) -> str:
+    """The source line under every figure and table, and in each figure's files: "Source:
+    <file> (<publisher>, <URL>), posts of 11 to 19 July 2025, counts as captured (retrieved
+    January 2026)." ``sources``: the provenance's entries (:func:`ratioed.present.record.provenance`)."""
+    if not sources:
+        return ""
+    shown = [source_credit(s, tz) for s in sources[:most]]
+    more = len(sources) - len(shown)
+    return ("Source: " if len(sources) == 1 else "Sources: ") + "; ".join(shown) + (
+        f"; and {count(more, 'more file')}" if more else "") + "."
 
 
 def column(name: str, overrides: dict | None = None) -> str:

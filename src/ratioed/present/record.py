@@ -51,6 +51,9 @@ def download_record(path: str | Path) -> dict | None:
         return None
     return {"file": publishable_path(side), "url": rec.get("url"), "sha256": rec.get("sha256"),
             "retrieved_at": rec.get("retrieved_at"),
+            # who publishes the archive, and when a file was retrieved when no time was
+            # recorded ("January 2026"), as the record words them: for the source lines
+            **{k: str(rec[k])[:200] for k in ("publisher", "retrieved") if rec.get(k)},
             # a record of a sample (``"whole_file": false``) is not a whole published file
             "whole_file": bool(rec.get("whole_file", True))}
 
@@ -110,3 +113,17 @@ def record_numbers(section: str, numbers: dict) -> dict:
     finally:
         os.close(folder)  # releases the lock
     return current
+
+
+def source_line(tz: str | None = None, path: Path | None = None) -> str:
+    """The source line of this build's figures and tables (:func:`ratioed.present.labels.source_line`),
+    from the provenance notebook 1 wrote (``data/processed/provenance.json``); "" when there is
+    none yet."""
+    from . import labels
+
+    path = path or paths.PROVENANCE_JSON
+    try:
+        prov = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return labels.source_line(prov.get("sources") or [], tz)
