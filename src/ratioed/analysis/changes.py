@@ -232,3 +232,32 @@ def _shown(value: str) -> str:
     if isinstance(v, float):
         return f"{v:,.2f}"
     return str(v)
+
+
+def page_summary(changes: pd.DataFrame | None) -> str:
+    """The page's sentence for a build of the same input: what changed post by post, counted,
+    and whether any claim's verdict or headline number moved (they are listed below it); no
+    code names (the terminal's :func:`summary` names the keys)."""
+    if changes is None:
+        return "First build here: nothing to compare with."
+    if changes.empty:
+        return "No change since the last build."
+    kinds = changes["kind"].value_counts()
+    parts = []
+    for kind, one, many in (("new post", "new post", "new posts"),
+                            ("removed post", "post removed", "posts removed"),
+                            ("newly ratioed", "post newly ratioed", "posts newly ratioed"),
+                            ("no longer ratioed", "post no longer ratioed",
+                             "posts no longer ratioed"),
+                            ("counts changed", "post with new counts", "posts with new counts")):
+        n = int(kinds.get(kind, 0))
+        if n:
+            parts.append(f"{n:,} {one if n == 1 else many}")
+    verdicts = int(kinds.get("verdict changed", 0))
+    keys = set(changes.loc[changes["kind"] == "number changed", "key"])
+    moved = sum(key in keys for _, key in HEADLINE)
+    said = ("; ".join(parts) + ". ") if parts else "No post changed. "
+    if verdicts or moved:
+        return said + (f"{verdicts:,} claim{'s' if verdicts != 1 else ''} changed verdict and "
+                       f"{moved} headline number{'s' if moved != 1 else ''} changed, below.")
+    return said + "No claim's verdict and no headline number changed."

@@ -317,7 +317,7 @@ def changes_section() -> dict:
     Post-level changes are counted here and listed in ``changes.csv`` only."""
     import pandas as pd
 
-    from ..analysis.changes import headline, input_change, summary
+    from ..analysis.changes import headline, input_change, page_summary
 
     if not paths.CHANGES_CSV.exists():
         return {"summary": "Not compared with an earlier build.", "rows": [], "total": 0,
@@ -327,11 +327,7 @@ def changes_section() -> dict:
         table[col] = restore_formulas(table[col])
     first = not (paths.PUBLISHED_REPORTS_DIR / "index.html").exists()
     changed = None if first else input_change(paths.PROJ_ROOT, paths.OUTPUT_ROOT)
-    if changed:
-        text = changed
-    else:
-        text = summary(None if first and table.empty else table)
-        text = text[0].upper() + text[1:] + "."
+    text = changed or page_summary(None if first and table.empty else table)
     posts = int(table["kind"].isin(["new post", "removed post", "newly ratioed",
                                     "no longer ratioed", "counts changed"]).sum())
     rows = headline(None if first else table, paths.PROJ_ROOT, paths.OUTPUT_ROOT)

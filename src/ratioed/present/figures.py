@@ -309,7 +309,7 @@ def _one_post(r) -> str:
 def _wrap(text: str, width: int) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=True)) or str(text)
 
 
 def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "UTC",
