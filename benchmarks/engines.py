@@ -1,17 +1,27 @@
-"""Engines benchmark: `ratioed flag` on 10M made-up posts in Parquet parts, per engine.
+"""Engines benchmark: `ratioed flag` on made-up posts in Parquet parts, engine against engine.
 
-    python benchmarks/engines.py            # about 2-4 minutes on 2 cores; part of `make bench`
-    python benchmarks/engines.py --posts 2000000 --parts 4    # smaller, for a quick look
+    python benchmarks/engines.py            # 4M posts in 8 parts and 10M in 20, 3 rounds (~10 min)
+    python benchmarks/engines.py --sizes 2000000x4 --rounds 1      # a quick look
+    python benchmarks/engines.py --baseline 18d84a0   # also the code of that commit, same rounds
 
 Writes benchmarks/ENGINES.md and benchmarks/engines.json. The parts (seeded, made up by
 benchmarks/synth.py with every archive column, text included, so that reading only the five
 columns the rules need is part of what is measured) are cached under benchmarks/data/.
 
-Each engine runs in a fresh process. Wall time is the `ratioed.scale.engines.flag` call; peak memory
-is the high-water resident set (VmHWM from /proc/<pid>/status) of the process running the
-engine and, for Dask, of every worker process (read by ``client.run`` before the cluster
-closes). The Dask runs use a LocalCluster of 1 and of 2 single-threaded worker processes; a
-first call on one part warms the workers (imports), then the call on all parts is timed.
+The machine is shared, so the engines are measured against each other in the same run:
+interleaved (every round runs every engine once, the order rotating from round to round) and
+repeated; the tables give medians, with each run's seconds and the load average beside them.
+
+* pandas, duckdb: a fresh process each; wall time of the ``flag`` call (its lazy imports
+  included); peak memory is that process' high-water resident set (VmHWM, /proc).
+* dask-N: a real cluster started for the measurement: ``dask scheduler`` and ``dask worker
+  --nworkers N --nthreads 1`` (OMP/MKL/OpenBLAS threads 1), as on a cluster; a fresh client
+  process imports the library in every worker (``client.run``: workers of a cluster are
+  long-lived) and calls ``flag(..., scheduler=ADDRESS)`` once on one part, then the timed call
+  on all parts. Peak memory: VmHWM of the client, the scheduler and every
+  worker (``client.run``); the largest of them is reported.
+* ``--baseline REV``: the same engines from ``git archive REV src`` (PYTHONPATH, workers
+  included), in the same rounds: the before/after table of one run.
 """
 
 from __future__ import annotations
@@ -19,64 +29,149 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 DATA = HERE / "data"
 sys.path.insert(0, str(HERE))
 
-from run import child, machine  # noqa: E402  (benchmarks/run.py: fresh-process measurement)
+from run import PY, machine  # noqa: E402  (benchmarks/run.py: the interpreter, the machine)
 
 BILLION = 1_000_000_000
+ENGINES = ("pandas", "duckdb", "dask-1", "dask-2")
+DEFAULT_SIZES = ("4000000x8", "10000000x20")
 
-RESULT = """
-import hashlib
+CLIENT = """
+import hashlib, json, sys, time
 from ratioed.inputs.files import csv_text
-def digest(res):
-    return {'seconds': None, 'posts': res.posts, 'parts': res.parts, 'totals': res.totals,
-            'rows': len(res.frame),
-            'csv_sha256': hashlib.sha256(csv_text(res.frame).encode()).hexdigest()}
-"""
-
-SINGLE = RESULT + """
 from ratioed.scale.engines import flag
-t = time.perf_counter()
-res = flag(@PATH@, @ENGINE@, 'either')
-seconds = time.perf_counter() - t
-out = digest(res); out['seconds'] = seconds
-"""
-
-DASK = RESULT + """
-import dask
-from distributed import Client, LocalCluster
-from ratioed.scale.engines import QUIET_CLUSTER, flag
 
 def vmhwm_mb():
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM'):
             return int(line.split()[1]) / 1024
 
-if __name__ == '__main__':
+engine, path, first, scheduler = sys.argv[1:5]
+WARM = ["pyarrow.parquet", "pyarrow.compute", "ratioed.scale.engines", "ratioed.scale.parts",
+        "ratioed.inputs.validate", "ratioed.inputs.layouts"]
+out = {}
+def warm():
+    import importlib
+    for name in WARM:
+        importlib.import_module(name)
+
+if scheduler:  # warm every worker (imports), flag one part, then time all parts
+    from distributed import Client
+    with Client(scheduler) as client:
+        client.run(warm)
     t = time.perf_counter()
-    cluster = LocalCluster(n_workers=@WORKERS@, threads_per_worker=1, processes=True,
-                           **QUIET_CLUSTER)
-    start = time.perf_counter() - t
-    times = []
-    # first call on one part: the workers import pandas, pyarrow, dask.dataframe; then all parts
-    for path in (@FIRST@, @PATH@):
-        t = time.perf_counter()
-        res = flag(path, 'dask', 'either', scheduler=cluster.scheduler_address)
-        times.append(time.perf_counter() - t)
-    with Client(cluster) as client:
-        workers_mb = sorted(client.run(vmhwm_mb).values())
-    cluster.close()
-    out = digest(res)
-    out.update(seconds=times[1], cold_seconds=times[0], cluster_start_seconds=start,
-               workers=@WORKERS@, workers_peak_mb=workers_mb, notes=res.notes)
+    flag(first, 'dask', 'either', scheduler=scheduler)
+    out['cold_seconds'] = time.perf_counter() - t
+t = time.perf_counter()
+res = flag(path, 'dask' if scheduler else engine, 'either', scheduler=scheduler or None)
+out['seconds'] = time.perf_counter() - t
+out.update(posts=res.posts, parts=res.parts, totals=res.totals, rows=len(res.frame),
+           csv_sha256=hashlib.sha256(csv_text(res.frame).encode()).hexdigest(), notes=res.notes)
+out['client_peak_mb'] = vmhwm_mb()
+if scheduler:
+    from distributed import Client
+    with Client(scheduler) as client:
+        out['workers_peak_mb'] = sorted(client.run(vmhwm_mb).values())
+        out['scheduler_peak_mb'] = client.run_on_scheduler(vmhwm_mb)
+print(json.dumps(out))
 """
+
+
+def _env(src: Path | None) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    if src is not None:  # an older tree of the library, ahead of the installed one
+        env["PYTHONPATH"] = str(src)
+    return env
+
+
+def _python(code: str, args: list[str], env: dict) -> dict:
+    res = subprocess.run([PY, "-c", code, *args], capture_output=True, text=True, env=env,
+                         cwd=ROOT)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-3000:])
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+class Cluster:
+    """``dask scheduler`` plus ``dask worker --nworkers N --nthreads 1``, as separate processes."""
+
+    def __init__(self, workers: int, env: dict):
+        self.dir = Path(tempfile.mkdtemp(prefix="ratioed-dask-"))
+        self.file = self.dir / "scheduler.json"
+        bin_ = Path(PY).parent
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env,
+                 "cwd": self.dir}
+        t = time.perf_counter()
+        self.scheduler = subprocess.Popen(
+            [bin_ / "dask", "scheduler", "--scheduler-file", self.file, "--port", "0",
+             "--no-dashboard", "--host", "127.0.0.1"], **quiet)
+        while not self.file.exists():
+            time.sleep(0.1)
+        self.address = json.loads(self.file.read_text())["address"]
+        self.workers = subprocess.Popen(
+            [bin_ / "dask", "worker", "--scheduler-file", self.file, "--nworkers", str(workers),
+             "--nthreads", "1", "--no-dashboard", "--memory-limit", "0", "--host", "127.0.0.1",
+             "--local-directory", self.dir], **quiet)
+        _python(f"from distributed import Client\nimport json\nwith Client({self.address!r}) as c:"
+                f"\n    c.wait_for_workers({workers}, timeout=60)\nprint('{{}}')", [], env)
+        self.start_seconds = time.perf_counter() - t
+
+    def close(self) -> None:
+        for proc in (self.workers, self.scheduler):  # only the processes started here
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def measure(engine: str, folder: Path, src: Path | None) -> dict:
+    """One measurement of ``engine`` (``pandas``, ``duckdb``, ``dask-N``) on ``folder``."""
+    env = _env(src)
+    first = str(sorted(folder.glob("*.parquet"))[0])
+    load = os.getloadavg()[0]
+    if not engine.startswith("dask"):
+        out = _python(CLIENT, [engine, str(folder), first, ""], env)
+        out["peak_mb"] = out["client_peak_mb"]
+    else:
+        cluster = Cluster(int(engine.split("-")[1]), env)
+        try:
+            out = _python(CLIENT, [engine, str(folder), first, cluster.address], env)
+        finally:
+            cluster.close()
+        out["workers"] = int(engine.split("-")[1])
+        out["cluster_start_seconds"] = cluster.start_seconds
+        out["peak_mb"] = max(out["client_peak_mb"], out["scheduler_peak_mb"],
+                             *out["workers_peak_mb"])
+    out["load"] = load
+    return out
+
+
+def baseline_tree(rev: str) -> Path:
+    """``git archive REV src`` under benchmarks/data/ (its ``src`` goes on PYTHONPATH)."""
+    dest = DATA / f"baseline-{rev}"
+    if not (dest / "ratioed").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", rev, "src"], cwd=ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest), "--strip-components=1"], input=archive,
+                       check=True)
+    return dest
 
 
 def fill(code: str, **values) -> str:
@@ -134,8 +229,11 @@ def needed_columns_mb(folder: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=10_000_000)
-    parser.add_argument("--parts", type=int, default=20)
+    parser.add_argument("--sizes", nargs="*", default=list(DEFAULT_SIZES),
+                        help="POSTSxPARTS, e.g. 4000000x8")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--engines", nargs="*", default=list(ENGINES))
+    parser.add_argument("--baseline", help="a git revision: its engines too, in the same rounds")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite ENGINES.md from engines.json, measuring nothing")
     args = parser.parse_args()
@@ -143,124 +241,147 @@ def main() -> None:
         (HERE / "ENGINES.md").write_text(report(json.loads((HERE / "engines.json").read_text())))
         return
     t0 = time.perf_counter()
-    load_before = os.getloadavg()
-    folder = make_parts(args.posts, args.parts)
-    size_mb = sum(f.stat().st_size for f in folder.glob("*.parquet")) / 2**20
-    needed_mb = needed_columns_mb(folder)
-    first = str(sorted(folder.glob("*.parquet"))[0])
-    runs = {}
-    for engine in ("pandas", "duckdb"):
-        runs[engine] = child(fill(SINGLE, PATH=str(folder), ENGINE=engine))
-        print(f"{engine}: {runs[engine]['seconds']:.2f} s, {runs[engine]['peak_mb']:,.0f} MB",
-              flush=True)
-    for workers in (1, 2):
-        r = child(fill(DASK, PATH=str(folder), FIRST=first, WORKERS=workers))
-        r["client_peak_mb"] = r.pop("peak_mb")
-        r["peak_mb"] = max([r["client_peak_mb"], *r["workers_peak_mb"]])
-        runs[f"dask-{workers}"] = r
-        print(f"dask, {workers} worker(s): {r['seconds']:.2f} s (warm workers; {r['cold_seconds']:.2f} s "
-              f"for one part on cold ones); largest process {r['peak_mb']:,.0f} MB", flush=True)
-    ref = runs["pandas"]
-    identical = all((r["totals"], r["csv_sha256"], r["posts"]) ==
-                    (ref["totals"], ref["csv_sha256"], ref["posts"]) for r in runs.values())
+    old = baseline_tree(args.baseline) if args.baseline else None
+    variants = [(e, None) for e in args.engines]
+    if old is not None:
+        variants += [(f"{e} @{args.baseline}", old) for e in args.engines]
+    sizes = {}
+    for size in args.sizes:
+        posts, parts = map(int, size.split("x"))
+        folder = make_parts(posts, parts)
+        runs = {name: [] for name, _ in variants}
+        for k in range(args.rounds):
+            turn = variants[k % len(variants):] + variants[:k % len(variants)]  # rotate
+            for name, src in turn:
+                r = measure(name.split(" @")[0], folder, src)
+                runs[name].append(r)
+                print(f"{posts:,}/{parts} round {k + 1}: {name}: {r['seconds']:.2f} s, "
+                      f"largest process {r['peak_mb']:,.0f} MB (load {r['load']:.1f})", flush=True)
+        summary = {name: summarise(rs) for name, rs in runs.items()}
+        ref = summary[variants[0][0]]
+        identical = all((r["totals"], r["csv_sha256"], r["posts"]) ==
+                        (ref["totals"], ref["csv_sha256"], ref["posts"])
+                        for rs in runs.values() for r in rs)
+        sizes[size] = {"posts": posts, "parts": parts, "rounds": args.rounds,
+                       "parquet_mb": sum(f.stat().st_size for f in folder.glob("*.parquet")) / 2**20,
+                       "needed_mb": needed_columns_mb(folder), "runs": summary,
+                       "identical": identical, "baseline": args.baseline}
+    main_size = sizes[args.sizes[0]]
     results = {"written": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "machine": machine(), "posts": args.posts, "parts": args.parts,
-               "parquet_mb": size_mb, "needed_mb": needed_mb, "load_before": load_before, "load_after": os.getloadavg(),
-               "runs": runs, "identical": identical,
+               "machine": machine(), "uptime": subprocess.run(["uptime"], capture_output=True,
+                                                              text=True).stdout.strip(),
+               # benchmarks/run.py puts these in RESULTS.md: the first size, this code's engines
+               "posts": main_size["posts"], "parts": main_size["parts"],
+               "runs": {e: main_size["runs"][e] for e in args.engines},
+               "identical": main_size["identical"], "sizes": sizes,
                "benchmark_seconds": time.perf_counter() - t0}
     (HERE / "engines.json").write_text(json.dumps(results, indent=2) + "\n")
     (HERE / "ENGINES.md").write_text(report(results))
-    print(f"identical output: {identical}; wrote {HERE / 'ENGINES.md'} "
-          f"({results['benchmark_seconds']:.0f} s)")
+    print(f"identical output: {[s['identical'] for s in sizes.values()]}; wrote "
+          f"{HERE / 'ENGINES.md'} ({results['benchmark_seconds']:.0f} s)")
+
+
+def summarise(rs: list[dict]) -> dict:
+    """Medians over the rounds (seconds), the largest peak, every run's seconds and load."""
+    out = dict(rs[0])
+    out["seconds"] = statistics.median(r["seconds"] for r in rs)
+    out["seconds_runs"] = [round(r["seconds"], 3) for r in rs]
+    out["loads"] = [round(r["load"], 2) for r in rs]
+    for key in ("peak_mb", "client_peak_mb", "scheduler_peak_mb"):
+        if key in out:
+            out[key] = max(r[key] for r in rs)
+    if "workers_peak_mb" in out:
+        out["workers_peak_mb"] = [max(m) for m in zip(*(r["workers_peak_mb"] for r in rs),
+                                                       strict=True)]
+        out["cold_seconds"] = statistics.median(r["cold_seconds"] for r in rs)
+        out["cluster_start_seconds"] = statistics.median(r["cluster_start_seconds"] for r in rs)
+    out.pop("load", None)
+    return out
 
 
 def report(r: dict) -> str:
-    runs, n = r["runs"], r["posts"]
-    d1, d2 = runs["dask-1"], runs["dask-2"]
-    rate1 = n / d1["seconds"]  # posts per worker-second, 1 worker
-    rate2 = n / (d2["seconds"] * 2)
     lines = [
         "# Engines: `ratioed flag` on pandas, DuckDB and Dask",
         "",
         f"Written by `python benchmarks/engines.py` on {r['written']}. Machine: {r['machine']}.",
-        f"Load average {r['load_before'][0]:.1f} before and {r['load_after'][0]:.1f} after (the "
-        "machine is shared: times are indicative).",
+        f"`uptime` at the end: `{r['uptime']}` (the machine is shared with other jobs: the "
+        "engines are measured in the same run, interleaved, and each cell is the median of the "
+        "rounds; every run's seconds and the 1-minute load average when it started are in "
+        "`engines.json`).",
         "",
-        f"Data: {n:,} made-up posts (`benchmarks/synth.py`, seeded; each part a shuffled copy of one "
-        f"generated table with its own ids) in {r['parts']} Parquet parts "
-        f"({r['parquet_mb']:,.0f} MB with text; the engines read 5 of the 8 columns). "
-        "Definition `either` (the one that flags most posts). Each engine in a fresh process.",
-        "",
-        "| engine | workers | seconds | posts/s | largest process, MB | flagged (both / either / likes / retruths) |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "Data: made-up posts (`benchmarks/synth.py`, seeded; each part a shuffled copy of one "
+        "generated table with its own ids; ids and times stored as text, as the archive stores "
+        "them), all archive columns; the engines read 5 of the 8. Definition `either` (the one "
+        "that flags most posts). pandas and DuckDB: a fresh process each, the `flag` call timed. "
+        "Dask: a real `dask scheduler` and `dask worker --nworkers N --nthreads 1` started for "
+        "each measurement, a fresh client; the timed call runs on workers that have already "
+        "flagged one part (their imports paid).",
     ]
-    for name, x in runs.items():
-        t = x["totals"]
-        workers = x.get("workers", "(in process)")
-        lines.append(f"| {name} | {workers} | {x['seconds']:.2f} | {n / x['seconds']:,.0f} | "
-                     f"{x['peak_mb']:,.0f} | {t['both']:,} / {t['either']:,} / {t['likes']:,} / "
-                     f"{t['retruths']:,} |")
+    for size in r["sizes"].values():
+        runs, n = size["runs"], size["posts"]
+        base = size.get("baseline")
+        lines += [
+            "",
+            f"## {n:,} posts in {size['parts']} parts ({size['parquet_mb']:,.0f} MB; "
+            f"{size['rounds']} rounds)",
+            "",
+            "| engine | seconds (median) | each round | posts/s | largest process, MB | "
+            "load avg | flagged (both / either / likes / retruths) |",
+            "| --- | ---: | --- | ---: | ---: | --- | --- |",
+        ]
+        for name, x in runs.items():
+            t = x["totals"]
+            lines.append(
+                f"| {name} | {x['seconds']:.2f} | {', '.join(f'{v:.2f}' for v in x['seconds_runs'])}"
+                f" | {n / x['seconds']:,.0f} | {x['peak_mb']:,.0f} | "
+                f"{', '.join(f'{v:.1f}' for v in x['loads'])} | {t['both']:,} / {t['either']:,} / "
+                f"{t['likes']:,} / {t['retruths']:,} |")
+        lines += ["", f"Same output from every engine and run (totals, rows read and the sha256 "
+                      f"of the printed CSV): **{size['identical']}**.", ""]
+        p, d = runs["pandas"]["seconds"], runs["duckdb"]["seconds"]
+        d1, d2 = runs["dask-1"], runs["dask-2"]
+        lines += [f"- DuckDB / pandas: **{d / p:.2f}×** (target ≤ 0.5×).",
+                  f"- Dask, 2 workers / 1 worker: **{d2['seconds'] / d1['seconds']:.2f}×** "
+                  "(target ≤ 0.7×).",
+                  f"- Dask memory: client {d2['client_peak_mb']:,.0f} MB, scheduler "
+                  f"{d2['scheduler_peak_mb']:,.0f} MB, workers "
+                  f"{', '.join(f'{m:,.0f}' for m in d2['workers_peak_mb'])} MB (2 workers); "
+                  f"cluster start {d2['cluster_start_seconds']:.1f} s, first call on one part "
+                  f"{d2['cold_seconds']:.2f} s."]
+        if base:
+            lines += ["", f"Before and after (the engines of `{base}`, measured in the same "
+                          "rounds):", "",
+                      "| engine | before s | after s | after / before | before MB | after MB |",
+                      "| --- | ---: | ---: | ---: | ---: | ---: |"]
+            for name in ("pandas", "duckdb", "dask-1", "dask-2"):
+                old, new = runs.get(f"{name} @{base}"), runs.get(name)
+                if old and new:
+                    lines.append(f"| {name} | {old['seconds']:.2f} | {new['seconds']:.2f} | "
+                                 f"{new['seconds'] / old['seconds']:.2f} | {old['peak_mb']:,.0f} | "
+                                 f"{new['peak_mb']:,.0f} |")
+    big = max(r["sizes"].values(), key=lambda x: x["posts"])
+    runs, n = big["runs"], big["posts"]
+    d1, d2 = runs["dask-1"], runs["dask-2"]
+    rate1 = n / d1["seconds"]  # posts per worker-second, 1 worker
+    rate2 = n / (d2["seconds"] * 2)
     lines += [
         "",
-        f"Same output from every engine (totals, rows read and the sha256 of the printed CSV): "
-        f"**{r['identical']}**.",
-        "",
-        "Dask details (the timed call runs on a cluster whose workers have already run one call, "
-        "on one part: that first call pays for the workers' imports):",
-        "",
-        "| workers | cluster start s | first call (1 part) s | timed call (all parts) s | client MB | each worker MB |",
-        "| ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for x in (d1, d2):
-        lines.append(f"| {x['workers']} | {x['cluster_start_seconds']:.1f} | "
-                     f"{x['cold_seconds']:.2f} | {x['seconds']:.2f} | {x['client_peak_mb']:,.0f} | "
-                     f"{', '.join(f'{m:,.0f}' for m in x['workers_peak_mb'])} |")
-    speedup = d1["seconds"] / d2["seconds"]
-    fastest = min(runs, key=lambda k: runs[k]["seconds"])
-    smallest = min(runs, key=lambda k: runs[k]["peak_mb"])
-    lines += [
-        "",
-        "## Scaling and sizing a cluster",
+        f"## Scaling and sizing a cluster ({n:,} posts in {big['parts']} parts)",
         "",
         f"- 1 → 2 workers: {d1['seconds']:.2f} s → {d2['seconds']:.2f} s, a speed-up of "
-        f"**{speedup:.2f}×** (2× would be perfect; this machine has exactly 2 cores, shared "
-        "with other jobs, and the client and scheduler share them with the workers).",
+        f"**{d1['seconds'] / d2['seconds']:.2f}×** on this 2-core machine, which the client, "
+        "the scheduler and other jobs share with the workers.",
         f"- Throughput: **{rate1:,.0f} posts per worker-second** with 1 worker, "
         f"**{rate2:,.0f}** per worker-second with 2.",
         f"- A billion posts: {BILLION / rate1 / 3600:,.2f} worker-hours at the 1-worker rate, "
-        f"{BILLION / rate2 / 3600:,.2f} at the (contended) 2-worker rate; so about "
-        f"{BILLION / rate1 / 16 / 60:,.0f}–{BILLION / rate2 / 16 / 60:,.0f} minutes on 16 "
-        f"workers or {BILLION / rate1 / 64 / 60:,.0f}–{BILLION / rate2 / 64 / 60:,.0f} on 64, "
-        "if reading keeps up, plus a minute for starting the cluster.",
-        f"- Memory per worker: about {max(d2['workers_peak_mb']):,.0f} MB here for parts of "
-        f"{n // r['parts']:,} posts; it grows with the part size (one part is one partition), "
-        "not with the number of posts, so a billion posts in parts of this size need no more "
-        "per worker. Only the flagged rows come back to the client.",
-        "- On a real cluster reading object storage, network throughput usually sets the pace: "
-        f"the five columns read are {r['needed_mb']:,.0f} MB compressed here "
-        f"({r['needed_mb'] * 2**20 / n:,.1f} bytes per post), so about "
-        f"{r['needed_mb'] * 2**20 / n * BILLION / 2**30:,.0f} GiB per billion posts (the text, "
-        "most of each file, is not read). Measure one part's read time from the bucket before "
-        "trusting the figures above.",
-        "",
-        "## Reading the numbers",
-        "",
-        f"- Fastest here: **{fastest}**; smallest largest-process: **{smallest}**. The load "
-        "average above says how much the other users of this machine took: with 2 cores shared "
-        "by several jobs, 2 Dask workers cannot get 2 cores, and the scaling row understates "
-        "what a cluster with a core per worker gives. Each worker runs exactly the pandas "
-        "engine's code on its parts, so on dedicated cores a worker should process about as "
-        f"many posts per second as the pandas engine does here ({n / runs['pandas']['seconds']:,.0f}"
-        "), less the cost of shipping tasks and the flagged rows.",
-        "- DuckDB checks every row in SQL as the loader does (ids all digits by regular "
-        "expression, times parsed, counts non-negative integers) before flagging; on one part "
-        "the id and time checks alone took about half its time. `benchmarks/RESULTS.md`'s "
-        "out-of-core row "
-        "(`flag_parquet`, no checks, one file) is the unchecked speed.",
-        "- The pandas engine reads part after part in this process: its memory is one part plus "
-        "the flagged rows, not the whole table. Dask adds worker start-up (seconds) and a "
-        "scheduler; it pays off when the parts no longer fit one machine's cores, disk or "
-        "network, not before.",
+        f"{BILLION / rate2 / 3600:,.2f} at the 2-worker rate, if reading keeps up.",
+        f"- Memory per worker: at most {max(d2['workers_peak_mb']):,.0f} MB here for parts of "
+        f"{n // big['parts']:,} posts; it follows the part size (one task per part), not the "
+        "number of posts. Only the flagged rows and the counts come back to the client.",
+        f"- Bytes read: the five columns are {big['needed_mb']:,.0f} MB compressed here "
+        f"({big['needed_mb'] * 2**20 / n:,.1f} bytes per post), about "
+        f"{big['needed_mb'] * 2**20 / n * BILLION / 2**30:,.0f} GiB per billion posts; on object "
+        "storage the network usually sets the pace: measure one part's read from the bucket.",
         "",
     ]
     return "\n".join(lines)

@@ -59,6 +59,46 @@ def parts(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """A real ``dask scheduler`` and ``dask worker --nworkers 2 --nthreads 1``, as separate
+    processes (as on a cluster); yields the scheduler's address."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    pytest.importorskip("distributed")
+    folder = tmp_path_factory.mktemp("dask")
+    file = folder / "scheduler.json"
+    bin_ = Path(sys.executable).parent
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": folder}
+    procs = [subprocess.Popen([bin_ / "dask", "scheduler", "--scheduler-file", file, "--port", "0",
+                               "--no-dashboard", "--host", "127.0.0.1"], **quiet)]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists():
+            assert time.monotonic() < deadline and procs[0].poll() is None, "no scheduler"
+            time.sleep(0.1)
+        procs.append(subprocess.Popen(
+            [bin_ / "dask", "worker", "--scheduler-file", file, "--nworkers", "2", "--nthreads",
+             "1", "--no-dashboard", "--host", "127.0.0.1", "--local-directory", folder], **quiet))
+        address = json.loads(file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for proc in reversed(procs):  # only the processes this fixture started
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -265,3 +305,90 @@ def test_cli_bad_part_on_dask_is_one_error_line_without_traceback(parts, tmp_pat
     assert err == ["dask: 1 partitions on 2 workers",
                    f"ratioed: error: {tmp_path / 'a.parquet'}, row 1, field 'id': id is not a "
                    "string of digits: 'x1'"]
+
+
+# --------------------------------------------------------------------------- where the work runs
+
+
+def test_dask_on_a_real_scheduler_and_workers_prints_what_pandas_prints(parts, scheduler, capsys):
+    """`dask scheduler` + `dask worker --nworkers 2 --nthreads 1`: the same bytes as pandas."""
+    folder, _ = parts
+    assert main(["flag", str(folder), "--definition", "either"]) == 0
+    pandas_out = capsys.readouterr()
+    assert main(["flag", str(folder), "--definition", "either", "--engine", "dask",
+                 "--scheduler", scheduler]) == 0
+    dask_out = capsys.readouterr()
+    assert dask_out.out == pandas_out.out and len(dask_out.out.splitlines()) > 100
+    assert "dask: 5 partitions on 2 workers" in dask_out.err
+
+
+def test_the_dask_client_reads_no_part(parts, scheduler, monkeypatch):
+    """Reading, validation and flags run in the workers: the client only lists the parts and
+    reads their footers (column names); its readers of data are made to fail here."""
+    import pyarrow.parquet as pq
+
+    import ratioed.scale.parts as parts_module
+
+    folder, _ = parts
+    want = flag(folder, "pandas", "both")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the client read a part")
+
+    monkeypatch.setattr(pq, "read_table", refuse)
+    monkeypatch.setattr(parts_module, "read_part", refuse)
+    got = flag(folder, "dask", "both", scheduler=scheduler)
+    pd.testing.assert_frame_equal(got.frame, want.frame, check_exact=True)
+    assert got.totals == want.totals and got.posts == want.posts
+
+
+def test_a_worker_returns_only_the_flagged_rows_and_counts(parts):
+    from ratioed.scale.engines import flag_one_part
+    from ratioed.scale.parts import part_columns
+
+    folder, _ = parts
+    part = str(folder / "part-000.parquet")
+    rows, totals, n = flag_one_part(part, part_columns(part), definition="both")
+    assert n == 3000 and list(rows.columns) == OUTPUT_COLUMNS
+    assert len(rows) == totals["both"] < n
+
+
+@pytest.mark.parametrize("field, value", [("id", "0114842356238631064"), ("id", "12 34"),
+                                          ("created_at", "2025-07-12"),
+                                          ("created_at", "2021-12-31T23:59:59Z"),
+                                          ("replies_count", "-4"), ("reblogs_count", "2.5")])
+def test_every_engine_gives_the_pandas_engines_error_word_for_word(parts, tmp_path, cluster,
+                                                                   field, value):
+    """A bad value in an unflagged row of the second part: DuckDB's SQL finds it, the loader's
+    code words it; Dask's workers raise it. One message for all three."""
+    _, frame = parts
+    frame.iloc[:10].to_parquet(tmp_path / "a.parquet")
+    bad = frame.iloc[10:20].copy()
+    bad[field] = bad[field].astype(str)
+    bad.iloc[4, bad.columns.get_loc(field)] = value
+    bad.to_parquet(tmp_path / "b.parquet")
+    frame.iloc[20:30].assign(id="x").to_parquet(tmp_path / "c.parquet")  # later: not reported
+    messages = set()
+    for engine in ENGINES:
+        with pytest.raises(InputError) as err:
+            flag(tmp_path, engine, scheduler=cluster.scheduler_address)
+        messages.add(str(err.value))
+    assert len(messages) == 1, messages
+    assert messages.pop().startswith(f"{tmp_path / 'b.parquet'}, row 5, field '{field}': ")
+
+
+def test_duckdb_accepts_what_the_loader_accepts(parts, tmp_path):
+    """Forms outside the SQL fast path (padded ids, offsets, counts as text) are read by the
+    loader's code: DuckDB prints what pandas prints."""
+    _, frame = parts
+    frame.iloc[:3000].to_parquet(tmp_path / "a.parquet")
+    odd = frame.iloc[3000:6000].copy()
+    odd["id"] = " " + odd["id"]
+    odd["created_at"] = odd["created_at"].str.replace("Z", "+00:00")
+    odd["likes_text"] = 0
+    odd = odd.drop(columns="likes_text").astype({"replies_count": str})
+    odd.to_parquet(tmp_path / "b.parquet")
+    want = flag(tmp_path, "pandas", "either")
+    got = flag(tmp_path, "duckdb", "either")
+    pd.testing.assert_frame_equal(got.frame, want.frame, check_exact=True)
+    assert got.totals == want.totals and got.posts == want.posts == 6000

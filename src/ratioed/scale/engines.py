@@ -101,10 +101,10 @@ def choose_account(parts: list[str], fs=None, account: str | None = None) -> str
     """The exact ``acct`` to keep (None: the parts hold one account and none was asked for).
     Several accounts and no ``account``, or a name matching none, is an :class:`InputError`
     listing the accounts and their post counts (:func:`ratioed.inputs.load.select_account`)."""
-    from ..inputs.load import select_account
-
     if not account and not any("account" in part_names(p, fs) for p in parts):
         return None  # one account (the archive's): footers only, no rows read
+    from ..inputs.load import select_account
+
     rows = part_accounts(parts, fs)
     if not account and rows["account"].nunique() <= 1:
         return None
@@ -273,9 +273,13 @@ def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
     out = out.astype({"id": str, "created_at": "datetime64[us, UTC]", "replies": "int64",
                       "retruths": "int64", "likes": "int64", "reply_like_ratio": "float64",
                       "reply_retruth_ratio": "float64"})
-    out = out.iloc[_newest_first(out)].reset_index(drop=True)
-    dup = out["id"].duplicated()
-    if dup.any():
+    order, key = _newest_first(out)
+    out = out.iloc[order].reset_index(drop=True)
+    # a repeated id: neighbours once sorted by (time, id), or, when one post has two times,
+    # equal keys anywhere (a sort of the integer keys, not a hash of the strings)
+    repeated = key is None or (len(key) > 1 and bool((np.diff(np.sort(key)) == 0).any()))
+    dup = out["id"].duplicated() if repeated else None
+    if dup is not None and dup.any():
         first = out.loc[dup, "id"].iloc[0]
         raise InputError(first, f"post appears {int((out['id'] == first).sum())} times in the "
                                 "parts; they must be one table split in pieces",
@@ -284,10 +288,11 @@ def _finish(flagged: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _newest_first(out: pd.DataFrame) -> np.ndarray:
+def _newest_first(out: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
     """Row order: ``created_at`` descending, then id descending (longer ids first, then by
-    digits). Validated ids are canonical digits within 64 bits, so that is the order of the
-    ids as unsigned integers: one numpy lexsort, no string comparisons."""
+    digits), and the ids as uint64 (None if they are not all canonical). Validated ids are
+    canonical digits within 64 bits, so that is the order of the ids as unsigned integers:
+    one numpy lexsort, no string comparisons."""
     import pyarrow.compute as pc
 
     t = out["created_at"].array.asi8  # microseconds, UTC
@@ -298,9 +303,11 @@ def _newest_first(out: pd.DataFrame) -> np.ndarray:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         canonical = False
     if canonical:
-        return np.lexsort((key.to_numpy(), t))[::-1]
+        key = key.to_numpy()
+        return np.lexsort((key, t))[::-1], key
     order = pd.DataFrame({"t": out["created_at"], "n": out["id"].str.len(), "id": out["id"]})
-    return order.sort_values(["t", "n", "id"], ascending=False, kind="stable").index.to_numpy()
+    return order.sort_values(["t", "n", "id"], ascending=False,
+                             kind="stable").index.to_numpy(), None
 
 
 def print_csv(result: Flagged, out=None) -> None:

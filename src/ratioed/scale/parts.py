@@ -96,7 +96,7 @@ def part_columns(part: str, fs=None) -> dict[str, str]:
     and the field (as the archive names it).
     """
     try:
-        names = set(pq.read_schema(_local(part, fs), filesystem=fs).names)
+        names = set(part_schema(part, fs).names)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(part, f"not a readable Parquet file: {err}",
                          hint="for JSON or CSV captures run `ratioed load SRC... --out "
@@ -114,9 +114,23 @@ def _local(part: str, fs) -> str:
     return fs._strip_protocol(part) if fs is not None else part
 
 
+_SCHEMAS: dict = {}  # (local part, mtime, size) -> schema: a run reads each footer once
+
+
 def part_schema(part: str, fs=None) -> pa.Schema:
-    """The part's Arrow schema, from its footer."""
-    return pq.read_schema(_local(part, fs), filesystem=fs)
+    """The part's Arrow schema, from its footer (remembered for a local file that has not
+    changed since)."""
+    if fs is not None:
+        return pq.read_schema(_local(part, fs), filesystem=fs)
+    import os
+
+    st = os.stat(part)
+    key = (part, st.st_mtime_ns, st.st_size, st.st_ino)
+    if key not in _SCHEMAS:
+        if len(_SCHEMAS) > 10_000:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = pq.read_schema(part)
+    return _SCHEMAS[key]
 
 
 def part_names(part: str, fs=None) -> list[str]:
@@ -142,7 +156,7 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
 
     columns = columns or part_columns(part, fs)
     try:
-        names = set(pq.read_schema(_local(part, fs), filesystem=fs).names)
+        names = set(part_schema(part, fs).names)
         extra = [c for c in ("account", "kind") if c in names]
         table = pq.read_table(_local(part, fs),
                               columns=list(dict.fromkeys([*columns.values(), *extra])),
