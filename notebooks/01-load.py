@@ -51,8 +51,8 @@ from ratioed.present.tables import show_table
 sources = sources or [str(paths.PROJ_ROOT / story.EVIDENCE)]  # empty: the story's committed week
 archive = load_archive(sources)
 rows_read = sum(c.rows for c in archive.captures)
-print(f"Read {len(archive.captures)} source(s), {rows_read:,} rows: "
-      f"{len(archive.posts):,} posts after merging captures")
+print(f"Read {labels.amount(len(archive.captures), 'source')}, {labels.amount(rows_read, 'row')}: "
+      f"{labels.amount(len(archive.posts), 'post')} after merging captures")
 source = labels.source_line(provenance(archive, {})["sources"], tz)  # under every table
 display(show_table(archive.captures_table[["label", "layout", "captured_at", "rows",
                                            "duplicate_ids", "zoneless_times", "first_post",
@@ -90,7 +90,7 @@ posts_all, accounts = select_account(archive.posts, account, ", ".join(map(str, 
 the_account = posts_all["account"].iloc[0] if len(posts_all) else (account or "")
 other_accounts = len(archive.posts) - len(posts_all)
 display(show_table(accounts, caption="Accounts in the input", source=source))
-print(f"Account analysed: @{the_account}, {len(posts_all):,} posts; posts of other accounts "
+print(f"Account analysed: @{the_account}, {labels.amount(len(posts_all), 'post')}; posts of other accounts "
       f"left out: {other_accounts:,}")
 
 # %% [markdown]
@@ -103,7 +103,7 @@ print(f"Account analysed: @{the_account}, {len(posts_all):,} posts; posts of oth
 # %%
 kept, excluded = split_analysable(posts_all, replies)
 reasons = excluded["reason"].value_counts()
-print(f"Left out: {len(excluded):,} posts ("
+print(f"Left out: {labels.amount(len(excluded), 'post')} ("
       + (", ".join(f"{n:,} {r}" for r, n in reasons.items()) or "none") + f"); {len(kept):,} kept. "
       f"Replies to other accounts: {int((posts_all['kind'] == 'reply').sum()):,} ({replies}d).")
 
@@ -116,7 +116,7 @@ inside = in_window(kept, start, end, tz)
 outside = kept.loc[~inside].assign(reason=f"outside the window {start or '…'} to {end or '…'} ({tz})")
 posts = kept.loc[inside]
 print(f"Keep posts from {start or 'the first post'} to {end or 'the last post'}: "
-      f"{len(outside):,} posts excluded, {len(posts):,} kept")
+      f"{labels.amount(len(outside), 'post')} excluded, {len(posts):,} kept")
 
 # %% [markdown]
 # ## Checks the later notebooks rely on
@@ -131,7 +131,7 @@ if len(posts):
     local = posts["created_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     assert start is None or local.min() >= pd.Timestamp(start)
     assert end is None or local.max() <= pd.Timestamp(end)
-print(f"{len(posts):,} posts, ids unique, counts non-negative, all inside the window")
+print(f"{labels.amount(len(posts), 'post')}, ids unique, counts non-negative, all inside the window")
 
 # %%
 history = archive.history.loc[archive.history["id"].isin(posts["id"])]
@@ -157,5 +157,5 @@ record_numbers("load", {
     "counts_fell": len(fell),  # latest capture lower than an earlier one
     "first_post": posts["created_at"].min(), "last_post": posts["created_at"].max(),
 })
-print(f"Saved {len(posts):,} posts and {len(history):,} capture rows; "
+print(f"Saved {labels.amount(len(posts), 'post')} and {labels.amount(len(history), 'capture row')}; "
       f"{len(excluded_all):,} exclusions listed in {paths.EXCLUDED_CSV.name}")

@@ -36,7 +36,7 @@ span = labels.window(trailing_window)
 headings = {"id": "Post id", "created_local": f"Posted ({tz})", "trailing_median": f"Median of the previous {span}",
             "trailing_percentile": f"Higher than % of posts in the previous {span}"}
 source = source_line(tz)  # under every table: the input, its publisher and URL, its capture
-display(Markdown(f"Notebook 1 saved **{len(posts):,} posts** with counts to analyse."))
+display(Markdown(f"Notebook 1 saved **{labels.amount(len(posts), 'post')}** with counts to analyse."))
 
 # %% [markdown]
 # ## Ratios, flags and the account's typical level
@@ -46,7 +46,7 @@ ratios = add_ratios(posts).join(unusualness(posts, window=trailing_window))
 undefined = int(ratios["reply_like_ratio"].isna().sum())
 assert definition in DEFINITIONS, f"unknown definition {definition!r}"
 display(Markdown(
-    f"Replies per like is defined for **{len(ratios) - undefined:,} posts** and undefined for "
+    f"Replies per like is defined for **{labels.amount(len(ratios) - undefined, 'post')}** and undefined for "
     f"{undefined:,} (0 likes). The typical level of a post is the median ratio of the "
     f"account's posts in the previous {span}."))
 
@@ -65,7 +65,7 @@ counts["posts_checked"] = len(ratios)
 write_csv_atomic(counts, paths.TABLES_DIR / "definitions.csv")
 display(show_table(counts[["definition", "rule", "posts_flagged", "flagged_ids"]],
                    caption=f"Posts flagged by each definition of \u201cratioed\u201d, of "
-                           f"{len(ratios):,} posts (this build uses \u201c{definition}\u201d)",
+                           f"{labels.amount(len(ratios), 'post')} (this build uses \u201c{definition}\u201d)",
                    csv=paths.TABLES_DIR / "definitions.csv", source=source))
 
 # %% [markdown]
@@ -120,7 +120,7 @@ record_numbers("ratios", {
 if len(hl):
     h = hl.iloc[0]
     base = (f"**{h['ratio_multiple']:.1f} times** the median of the account's "
-            f"{int(h['trailing_posts']):,} posts in the previous {span} "
+            f"{labels.amount(int(h['trailing_posts']), 'post')} in the previous {span} "
             f"({h['trailing_median']:.2f}), higher than {h['trailing_percentile']:.0f}% of them"
             if pd.notna(h["ratio_multiple"]) else
             f"too few posts in the previous {span} for a baseline")

@@ -69,8 +69,8 @@ print(f"Account @{analysed or 'realDonaldTrump'}: the ledger is {ledger.name} ("
       + ("the story's claims" if ledger == paths.CLAIMS_YAML else
          "generic: measured from the data, no story's sentence") + ")")
 print(f"{len(claims)} claims to check against {len(ratios):,} analysable posts "
-      f"({len(all_posts):,} loaded from {len(sources)} source(s)) and "
-      f"{len(obs)} reporter observation(s)")
+      f"({len(all_posts):,} loaded from {labels.amount(len(sources), 'source')}) and "
+      f"{labels.amount(len(obs), 'reporter observation')}")
 
 # %% [markdown]
 # ## Which definition the claims use
@@ -98,7 +98,7 @@ span = coverage.iloc[0]
 months = coverage.loc[coverage["kind"] == "month"]
 gaps = coverage.loc[coverage["kind"] == "silence"].sort_values("hours", ascending=False)
 if span["posts"]:
-    print(f"{span['posts']:,} posts from {span['start']:%d %b %Y %H:%M} to "
+    print(f"{labels.amount(span['posts'], 'post')} from {span['start']:%d %b %Y %H:%M} to "
           f"{span['end']:%d %b %Y %H:%M} UTC. Months covered: {len(months)}, without a post: "
           f"{int((months['posts'] == 0).sum())}. Silences longer than "
           f"{LISTED_SILENCE / pd.Timedelta(hours=1):.0f} hours: {len(gaps)}"
@@ -171,8 +171,8 @@ if len(hl):
     since = later_flagged(ratios, when, definition)
     monthly = monthly_flags(ratios, flag_cols, since=when)
     print(f"After post {highlight_id} ({when.tz_convert(tz):%d %b %Y %H:%M %Z}): "
-          f"{int((ratios['created_at'] > when).sum()):,} posts, {len(since):,} of them meet "
-          f"'{DEFINITIONS[definition]}'")
+          f"{labels.amount(int((ratios['created_at'] > when).sum()), 'post')} after it; "
+          f"{labels.counted(len(since), 'post', 'meets', 'meet')} '{DEFINITIONS[definition]}'")
 else:
     since = ratios.iloc[0:0]
     monthly = monthly_flags(ratios.iloc[0:0], flag_cols)
@@ -212,5 +212,5 @@ assert ratios.set_index("id").loc[since["id"], f"ratioed_{definition}"].all(), \
     "since_highlight lists only posts meeting the chosen definition"
 print(f"One verdict per claim ({len(verdicts)}); archive-wide claims supported: "
       f"{len(supported_universal)}, each on a complete input; coverage accounts for all "
-      f"{len(all_posts):,} posts; later posts listed: {len(since)}, each meeting the chosen "
+      f"{labels.amount(len(all_posts), 'post')}; later posts listed: {len(since)}, each meeting the chosen "
       "definition")

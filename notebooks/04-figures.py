@@ -40,7 +40,7 @@ ratios = read_parquet(paths.RATIOS_PARQUET)
 history = read_parquet(paths.HISTORY_PARQUET)
 span = labels.window(trailing_window)
 source = source_line(tz)  # the input, its publisher and URL, drawn into every figure
-display(Markdown(f"**{len(ratios):,} posts** to draw ({labels.date_range(start, end)})."))
+display(Markdown(f"**{labels.amount(len(ratios), 'post')}** to draw ({labels.date_range(start, end)})."))
 
 # %% [markdown]
 # ## Figure 1. Replies against likes
