@@ -241,7 +241,9 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log, account
                 print(note, file=log, flush=True)
             # one task per part, run where a worker is: read, validate, flag; only the flagged
             # rows of `definition` and the part's counts come back (the client reads no part)
-            futures = client.map(flag_one_part, parts, [columns[p] for p in parts],
+            # local parts by absolute path: a worker's working folder is not the client's
+            where = [os.path.abspath(p) if fs is None else p for p in parts]
+            futures = client.map(flag_one_part, parts, [columns[p] for p in parts], where,
                                  fs=fs, definition=definition, account=account,
                                  key=[f"ratioed-part-{i}-{hash((p, definition, account))}"
                                       for i, p in enumerate(parts)], pure=False)
@@ -258,11 +260,20 @@ def _run_dask(parts, fs, columns, definition, scheduler, n_workers, log, account
     return picked, totals, sum(r[2] for r in results), [note]
 
 
-def flag_one_part(part: str, columns: dict[str, str], fs=None, definition: str = STORY_DEFINITION,
-                  account: str | None = None):
+def flag_one_part(part: str, columns: dict[str, str], where: str | None = None, fs=None,
+                  definition: str = STORY_DEFINITION, account: str | None = None):
     """One part, on a Dask worker: ``(flagged rows of definition, totals, rows read)``.
-    Arrow decodes on the worker's one thread (workers share the cores)."""
-    flagged = flag_part(read_part(part, fs, columns, account, threads=False))
+    ``where``: the part's path as the worker reads it (absolute), when ``part`` (the name errors
+    give, as the user wrote it) is relative. Arrow decodes on the worker's one thread (workers
+    share the cores)."""
+    try:
+        read = read_part(where or part, fs, columns, account, threads=False)
+    except InputError as err:
+        if where is None or err.source != where:
+            raise
+        raise InputError(part, err.problem, where=err.where, field=err.field,
+                         hint=err.hint) from None
+    flagged = flag_part(read)
     totals = {d: int(flagged[f"ratioed_{d}"].sum()) for d in RULES}
     return flagged.loc[flagged[f"ratioed_{definition}"], OUTPUT_COLUMNS], totals, len(flagged)
 

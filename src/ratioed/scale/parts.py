@@ -178,7 +178,7 @@ def read_part(part: str, fs=None, columns: dict[str, str] | None = None,
         "id": _ids(col["id"], part, locate),
         "created_at": _times(col["created_at"], part, locate, *now_bound())[0],
         **{c: _counts(col[c], part, locate, columns[c]) for c in COUNTS}})
-    return out.to_pandas()
+    return out.to_pandas(use_threads=threads)
 
 
 def part_accounts(parts: list[str], fs=None) -> pd.DataFrame:
