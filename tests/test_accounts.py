@@ -23,7 +23,6 @@ from ratioed.errors import ParameterError
 from ratioed.inputs.checks import REPLIES_CHOICES
 from ratioed.inputs.load import STORY_ACCOUNT, select_account
 from ratioed.inputs.rules import BOOST_REASON, KINDS, REPLY_REASON, split_analysable
-from ratioed.inputs.rules import REPLIES_CHOICES as RULES_REPLIES
 from ratioed.pipeline.params import load_params
 from ratioed.present import labels
 from ratioed.scale.engines import flag
@@ -191,7 +190,7 @@ def test_parameters_account_and_replies():
         load_params(overrides={"replies": "some"}, check_files=False)
     with pytest.raises(ParameterError, match="ACCOUNT='a b; rm'"):
         load_params(overrides={"account": "a b; rm"}, check_files=False)
-    assert REPLIES_CHOICES == RULES_REPLIES and {"boost", "reply"} <= set(KINDS)
+    assert REPLIES_CHOICES == ("include", "exclude") and {"boost", "reply"} <= set(KINDS)
 
 
 def test_titles_and_ledgers_follow_the_account():

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from ratioed import story
 from ratioed.errors import InputError, ParameterError
 from ratioed.inputs import snapshots as S
-from ratioed.inputs.checks import DEFINITION_CHOICES
 from ratioed.pipeline import params as P
 from ratioed.pipeline.build import copy_project
 
@@ -35,11 +35,13 @@ HOSTILE = ["x`{touch,PWNED}`.csv", "posts(1).csv", "my posts.csv", "$HOME.csv",
 # --------------------------------------------------------------------------- the model
 
 
-def test_definition_choices_are_the_ratios_definitions():
-    from ratioed.analysis.ratios import DEFINITIONS, STORY_DEFINITION
+def test_definition_takes_the_definitions_and_the_storys_default():
+    from ratioed.analysis.definitions import DEFINITIONS
 
-    assert DEFINITION_CHOICES == tuple(DEFINITIONS)
-    assert P.BY_NAME["definition"].default == STORY_DEFINITION
+    assert P.BY_NAME["definition"].default == story.DEFINITION
+    assert P.BY_NAME["definition"].accepts == ", ".join(DEFINITIONS)
+    with pytest.raises(ParameterError, match="not a definition"):
+        P.load_params(overrides={"definition": "most"}, check_files=False)
 
 
 def test_every_default_passes_its_own_check():

@@ -15,9 +15,6 @@ import shlex
 from datetime import date, datetime
 from pathlib import Path
 
-# The definitions of "ratioed" are ratios.DEFINITIONS; copied here so that validating a parameter
-# does not import pandas (a test checks the two lists are equal).
-DEFINITION_CHOICES = ("both", "either", "likes", "retruths")
 _WINDOW = re.compile(r"([1-9][0-9]{0,6})(D|h|min|s)")
 _WINDOW_SECONDS = {"D": 86400, "h": 3600, "min": 60, "s": 1}
 _MAX_WINDOW_SECONDS = 100 * 366 * 86400  # far inside pandas' Timedelta range (~292 years)
@@ -75,10 +72,11 @@ def as_zone(value) -> str:
     return text
 
 
-def as_definition(value) -> str:
+def as_choice(value, choices, problem: str) -> str:
+    """``value`` as one of ``choices`` (exactly), else ``ValueError(problem)``."""
     text = _text(value)
-    if text not in DEFINITION_CHOICES:
-        raise ValueError('not a definition of "ratioed"')
+    if text not in choices:
+        raise ValueError(problem)
     return text
 
 
@@ -124,7 +122,7 @@ def as_account(value) -> str | None:
     return text
 
 
-REPLIES_CHOICES = ("include", "exclude")  # rules.REPLIES_CHOICES (a test checks they agree)
+REPLIES_CHOICES = ("include", "exclude")  # whether replies to other accounts are kept (rules)
 
 
 def as_replies(value) -> str:

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .checks import REPLIES_CHOICES
+
 # Kinds of post. The archive stores re-truths of other accounts as posts whose text starts
 # "RT @handle" with all three counts 0; quote re-posts start "RT: <url>" and carry counts.
 ORIGINAL = "original"
@@ -25,7 +27,6 @@ UNKNOWN = "unknown"  # metrics-only source (no content column) and some count > 
 BOOST = "boost"  # ``reblog`` set: another account's post; always left out of the analysis
 REPLY = "reply"  # a reply to another account; kept unless the ``replies`` parameter is exclude
 KINDS = [ORIGINAL, RETRUTH, QUOTE, MEDIA_ONLY, LINK_ONLY, EMPTY, UNKNOWN, BOOST, REPLY]
-REPLIES_CHOICES = ("include", "exclude")
 BOOST_REASON = "boost of another account's post (its counts are that post's)"
 RETRUTH_REASON = "re-truth of another account (all counts 0)"
 REPLY_REASON = "reply to another account (replies=exclude)"

@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths, story
+from ..analysis.definitions import DEFINITIONS
 from ..errors import FileNotFound, InputError, ParameterError
 from ..inputs.checks import (
-    DEFINITION_CHOICES,
     REPLIES_CHOICES,
     as_account,
     as_bool,
+    as_choice,
     as_date,
-    as_definition,
     as_optional_path,
     as_post_id,
     as_replies,
@@ -83,9 +83,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param("tz", "DAY_TZ", "str", "America/New_York",
           "an IANA time zone name (`America/New_York`, `UTC`, `Europe/London`)",
           "time zone that decides a post's calendar day", as_zone),
-    Param("definition", "DEFINITION", "str", "both", ", ".join(DEFINITION_CHOICES),
+    Param("definition", "DEFINITION", "str", story.DEFINITION, ", ".join(DEFINITIONS),
           "definition of \"ratioed\": `both` (the story's) = replies > likes and > re-truths",
-          as_definition),
+          lambda v: as_choice(v, DEFINITIONS, 'not a definition of "ratioed"')),
     Param("highlight_id", "HIGHLIGHT", "str", story.HIGHLIGHT_ID,
           "a post id: digits, no leading zero", "the post the story is about", as_post_id),
     Param("observations", "OBSERVATIONS", "Optional[str]", None,
