@@ -52,7 +52,10 @@ def test_a_later_capture_is_compared_with_the_last_build(week, tmp_path):
     top = page[:page.index('id="claims"')]  # on top: before the claims
     # the page counts post-level changes and names the headline number that moved; the posts
     # themselves are listed in changes.csv only
-    assert "1 post newly ratioed; 1 post with new counts." in top
+    # a later capture added is a change of input, said in one sentence
+    assert "The input changed: the input is now metrics_2025-07-11_2025-07-19.csv, " \
+        "made_up_later_capture.csv" in top
+    assert "Post by post: 2 changes in" in top
     assert "Posts meeting the story&#39;s definition" in top or \
         "Posts meeting the story's definition" in top
     assert f"<td>{TARGET}</td>" not in top
