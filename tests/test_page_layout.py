@@ -67,7 +67,7 @@ def test_print_stylesheet_keeps_the_key_chart_and_prints_link_targets():
     printed = css[css.index("@media print"):]
     assert 'a[href]:not([href^="#"])::after { content: " (" attr(href) ")"' in printed
     assert "#key-figure img { max-height:" in printed
-    assert "break-inside: avoid" in printed
+    assert "figure, img, tr, picture, caption { break-inside: avoid" in printed
     # ids and numbers never break inside; result lines break between words only
     assert "td.id" in css and "white-space: nowrap" in css
     assert ".jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: break-word; " \
