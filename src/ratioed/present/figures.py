@@ -306,6 +306,13 @@ def _one_post(r) -> str:
     return f"{int(r['replies']):,} replies to {int(r['likes']):,} likes"
 
 
+def _narrow_text(ax) -> None:
+    """A phone's type sizes: the title and axis labels a step smaller than the desktop's."""
+    ax.title.set_fontsize(10)
+    ax.xaxis.label.set_fontsize(8)
+    ax.yaxis.label.set_fontsize(8)
+
+
 def _wrap(text: str, width: int) -> str:
     import textwrap
 
@@ -354,6 +361,7 @@ def likes_vs_replies(posts: pd.DataFrame, highlight_id: str | None, tz: str = "U
     if narrow:
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(numticks=4))
+        _narrow_text(ax)
     return Figure(fig, data, _alt_likes_vs_replies(data, plotted, highlight_id, tz),
                   _literal(*_axes_text(ax)))
 
@@ -413,12 +421,15 @@ def ratio_over_time(posts: pd.DataFrame, highlight_id: str | None, tz: str,
     ax.set_ylim(top=max(1.0, top if top == top else 1.0) * 2.5)
     ax.legend(fontsize=6.5 if narrow else 8, loc="lower left", framealpha=0.9)
     if narrow:
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        from matplotlib.dates import DAILY, HOURLY, AutoDateLocator, ConciseDateFormatter
 
         ax.tick_params(labelsize=7)
-        locator = AutoDateLocator()
+        locator = AutoDateLocator(maxticks={DAILY: 6, HOURLY: 6})  # room for "12 Jul" on a phone
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(
+            locator, formats=["%Y", "%b %Y", "%-d %b", "%H:%M", "%H:%M", "%S.%f"],
+            show_offset=False))
+        _narrow_text(ax)
     for label in ax.get_xticklabels() if not narrow else ():  # autofmt_xdate: not with constrained layout
         label.set(rotation=30, ha="right")
     out = data.drop(columns=["created_local"])
@@ -457,6 +468,7 @@ def definition_counts(counts: pd.DataFrame, definition: str, narrow: bool = Fals
            ylabel="", title="Posts flagged, by definition")
     if narrow:
         ax.tick_params(labelsize=7)
+        _narrow_text(ax)
         ax.xaxis.label.set_fontsize(7.5)
     ax.set_xlim(0, max(1, counts["posts_flagged"].max()) * 1.2)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
@@ -485,10 +497,12 @@ def highlight_captures(readings: pd.DataFrame, narrow: bool = False) -> Figure:
             bar.set(hatch=hatch, edgecolor="white")
         ax.bar_label(cont, labels=[f" {v:,.0f}" for v in cont.datavalues],
                      fontsize=6.5 if narrow else 8)
-    ax.set(xlabel="Count", ylabel="", title="The highlighted post, reading by reading")
+    ax.set(xlabel="Count", ylabel="",
+           title="Reading by reading" if narrow else "The highlighted post, reading by reading")
     ax.set_xlim(0, long["value"].max() * (1.45 if narrow else 1.25) if len(long) else 1)
     if narrow:
         ax.tick_params(labelsize=7)
+        _narrow_text(ax)
     ax.xaxis.set_major_locator(MaxNLocator(3 if narrow else 5))
     ax.xaxis.set_major_formatter(PLAIN)
     ax.legend(fontsize=7 if narrow else 8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
