@@ -392,3 +392,20 @@ def test_duckdb_accepts_what_the_loader_accepts(parts, tmp_path):
     got = flag(tmp_path, "duckdb", "either")
     pd.testing.assert_frame_equal(got.frame, want.frame, check_exact=True)
     assert got.totals == want.totals and got.posts == want.posts == 6000
+
+
+def test_relative_parts_on_workers_with_another_working_folder(parts, tmp_path, scheduler,
+                                                               monkeypatch):
+    """The workers of `dask worker` run in their own folder: a relative path still reads (by
+    its absolute path) and an error still names the part as it was given."""
+    folder, frame = parts
+    monkeypatch.chdir(folder.parent)
+    got = flag(folder.name, "dask", "either", scheduler=scheduler)
+    pd.testing.assert_frame_equal(got.frame, flag(folder, "pandas", "either").frame)
+    (tmp_path / "rel").mkdir()
+    frame.iloc[:10].assign(id=["x1", *frame["id"].iloc[1:10]]).to_parquet(
+        tmp_path / "rel" / "a.parquet")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as err:
+        flag("rel", "dask", scheduler=scheduler)
+    assert str(err.value).startswith("rel/a.parquet, row 1, field 'id': ")

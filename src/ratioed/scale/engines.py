@@ -8,13 +8,16 @@ and returns the same :class:`Flagged` result, row for row:
 pandas      in this process, part after part: each part is read, validated and flagged with
             the library's numpy functions (:func:`ratioed.analysis.ratios.add_ratios`). Memory: one
             part plus the flagged rows.
-duckdb      SQL generated from the rules (:mod:`ratioed.scale.outofcore`), streamed by DuckDB within
-            a memory limit. Best on one large machine.
-dask        the pandas engine's per-part code, run by ``map_partitions`` on a
-            ``dask.distributed`` cluster: one partition per part. ``scheduler=ADDRESS`` joins
-            an existing cluster (its workers need this package installed); without it a
-            ``LocalCluster`` with one single-threaded worker process per core is started and
-            closed.
+duckdb      SQL generated from the rules and the loader's fast-path checks
+            (:mod:`ratioed.scale.outofcore`): one scan of every part at once, streamed by DuckDB
+            within a memory limit; a part holding a value the SQL does not accept is judged by
+            the loader's own code (the same error, or the same values). Best on one machine.
+dask        one task per part (:func:`flag_one_part`) on a ``dask.distributed`` cluster: the
+            worker reads, validates and flags its part and sends back only the flagged rows and
+            the counts; the client reads no part. ``scheduler=ADDRESS`` joins an existing
+            cluster (its workers need this package installed, and local parts must be at the
+            same path on them); without it a ``LocalCluster`` with one single-threaded worker
+            process per core is started and closed.
 ==========  =================================================================================
 
 ``path``: Parquet parts (a file, a folder or a glob, local or an fsspec URL; found and read by

@@ -7,8 +7,10 @@ memory limit. Only the flagged rows come back.
 * :func:`flag_parquet`: one file the loader has already accepted once (no validation); flagged
   ids per definition. ``benchmarks/RESULTS.md`` compares it with the pandas path.
 * :func:`flag_parts`: the ``duckdb`` engine of ``ratioed flag`` (:mod:`ratioed.scale.engines`):
-  Parquet parts, every row checked in SQL as the loader checks it, the flagged rows of one
-  definition and the totals of all. ``benchmarks/ENGINES.md`` compares it with the other engines.
+  Parquet parts read by one ``read_parquet([...])`` scan, every row checked in SQL by the
+  loader's fast path (a stricter subset of its rules; a part with a value outside it is judged
+  by the loader's own code), the flagged rows of one definition and the totals of all.
+  ``benchmarks/ENGINES.md`` compares it with the other engines.
 """
 
 from __future__ import annotations
