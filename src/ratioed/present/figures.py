@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import io
 import unicodedata
+import warnings
 from typing import NamedTuple
 
 import matplotlib
@@ -120,9 +121,12 @@ def save_figure(figure: Figure, name: str, caption: str = "", folder=None, sourc
     small = b""
     if narrow is not None:
         credit(narrow.fig, source)
-        _hide_empty_minor_labels(narrow.fig)
         buf = io.BytesIO()
-        narrow.fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        with warnings.catch_warnings():  # the phone's fewer date ticks: an odd range falls
+            # back to matplotlib's own interval, with a warning that says only that
+            warnings.filterwarnings("ignore", message="AutoDateLocator was unable")
+            _hide_empty_minor_labels(narrow.fig)
+            narrow.fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
         small = buf.getvalue()
         write_bytes_atomic(folder / f"{name}-narrow.png", small)
         plt.close(narrow.fig)
