@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import ratioed
 from ratioed.pipeline.build import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def test_report_contract(built):
     import hashlib
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     for needle in (source.name, digest[:16], "107", "11 July 2025", "19 July 2025", "definition",
-                   "highlight_id", "ratioed 0.1.0", "Git commit"):
+                   "highlight_id", f"ratioed {ratioed.__version__}", "Git commit"):
         assert needle in prov, needle
     assert "running notebooks/01-load.ipynb" in first.stderr
     assert "Executing:" not in first.stderr  # progress bars only on a terminal, not in logs

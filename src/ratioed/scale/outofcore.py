@@ -198,7 +198,7 @@ def flag_parts(parts: list[str], columns: dict[str, str], definition: str, *, fs
         if loaded:  # the parts the loader read: the same flags, on its values
             con.register("loaded", pa.concat_tables(loaded))
             totals = [a + b for a, b in zip(totals, con.sql(
-                f"SELECT {', '.join(f'coalesce(count_if({e}), 0)' for e in flags.values())} "
+                f"SELECT {', '.join(f'coalesce(count_if({e}), 0)' for e in flags.values())} "  # per-row: a few definitions
                 f"FROM loaded").fetchall()[0], strict=True)]
             extra = con.sql(f"SELECT id, created_at, replies, retruths, likes FROM loaded "
                             f"WHERE {flags[definition]}").to_arrow_table()
