@@ -211,18 +211,37 @@ def test_from_provenance_record_declaration_or_neither(tmp_path):
 
 def test_highlight_ratioed_supported_contradicted_absent():
     status, text, nums = verdict("highlight_ratioed", evidence([highlight()]))
-    assert status == SUPPORTED and nums == {"replies": 19954, "retruths": 6644, "likes": 18687}
-    assert "the story's definition (replies > likes and replies > re-truths): yes" in text
+    assert status == SUPPORTED and nums == {"replies": 19954, "retruths": 6644, "likes": 18687,
+                                            "capture": "made-up.csv"}
+    # the time in the evidence's zone (America/New_York by default), the zone named
+    assert text == (f"Post {H} (12 July 2025, 17:21 EDT) had 19,954 replies, 6,644 re-truths and "
+                    "18,687 likes when the archive captured it: more replies than likes and than "
+                    "re-truths.")
     # ratioed under "likes" (replies > likes) but not under the story's "both": contradicted
-    status, text, _ = verdict("highlight_ratioed", evidence([highlight(retruths=30000)]))
-    assert status == CONTRADICTED and text.endswith(": no")
+    status, text, nums = verdict("highlight_ratioed", evidence([highlight(retruths=30000)]))
+    assert status == CONTRADICTED and nums["retruths"] == 30000
+    assert "19,954 replies, 30,000 re-truths and 18,687 likes" in text
+    assert text.endswith("captured it: not more replies than likes and than re-truths.")
     status, text, nums = verdict("highlight_ratioed", evidence(background()))
-    assert status == NOT_CHECKABLE and nums == {} and f"post {H} is not in the input" in text
+    assert status == NOT_CHECKABLE and nums == {}
+    assert text == f"Post {H} is not in the input (posts from 10 Feb 2022 to 22 Oct 2025)."
+
+
+def test_highlight_ratioed_singular_counts_and_a_zone_without_letters():
+    """Made-up counts of one each; a zone whose abbreviation is not letters (Asia/Dubai, "+04")
+    is named by its tz name instead; UTC is named UTC."""
+    ev = evidence([post(H, "2025-07-12 21:21", 1, 1, 1)])
+    status, text, _ = verdict("highlight_ratioed", dataclasses.replace(ev, tz="Asia/Dubai"))
+    assert status == CONTRADICTED  # a three-way tie is not ratioed
+    assert text.startswith(f"Post {H} (13 July 2025, 01:21 Asia/Dubai) had 1 reply, 1 re-truth "
+                           "and 1 like when")
+    text = verdict("highlight_ratioed", dataclasses.replace(ev, tz="UTC"))[1]
+    assert text.startswith(f"Post {H} (12 July 2025, 21:21 UTC) had")
 
 
 def test_empty_input_says_no_posts():
     status, text, _ = verdict("highlight_ratioed", evidence([]))
-    assert status == NOT_CHECKABLE and text.endswith("is not in the input (no posts)")
+    assert status == NOT_CHECKABLE and text == f"Post {H} is not in the input (no posts)."
     status, text, nums = verdict("only_one", evidence([]))
     assert status == NOT_CHECKABLE and nums["failed_conditions"] == ["there are no posts"]
 
@@ -244,39 +263,73 @@ def test_observation_supported_and_higher():
                                  observed_at=OBSERVED_AT)
     assert status == SUPPORTED
     assert nums["observed"] == {"replies": 36000, "retruths": 11000, "likes": 32000}
+    assert nums["archive"] == {"replies": 19954, "retruths": 6644, "likes": 18687}
     assert nums["observed_ratioed"] and nums["archive_ratioed"]
-    assert "13 Jul 2025 10:45 EDT" in text and "higher on every count" in text
+    assert (nums["post"], nums["observed_at"], nums["observed_source"]) == (
+        H, "2025-07-13T10:45:00-04:00", "made up")
+    assert (nums["observed_reply_like_ratio"], nums["archive_reply_like_ratio"]) == (1.125, 1.068)
+    assert text == ("made up's reading at 13 July 2025, 10:45 EDT: 36,000 replies, 11,000 "
+                    "re-truths, 32,000 likes (1.12 replies per like); the archive's capture: "
+                    "19,954 replies, 6,644 re-truths, 18,687 likes (1.07 replies per like). Both "
+                    "show more replies than likes and than re-truths, and the reading is higher "
+                    "on every count, as a later look should be.")
 
 
 def test_observation_absent_for_post_or_time():
     ev = evidence([highlight()], obs(pid="1"))
-    assert verdict("observation_agrees", ev)[0] == NOT_CHECKABLE
-    status, text, _ = verdict("observation_agrees", evidence([highlight()], obs()),
-                              observed_at="2025-07-14T00:00:00Z")
-    assert status == NOT_CHECKABLE and text.startswith("no observation of post")
+    assert verdict("observation_agrees", ev) == (
+        NOT_CHECKABLE, f"No reporter's reading of post {H} is on file.", {})
+    status, text, nums = verdict("observation_agrees", evidence([highlight()], obs()),
+                                 observed_at="2025-07-14T00:00:00Z")
+    assert (status, text, nums) == (
+        NOT_CHECKABLE, f"No reporter's reading of post {H} is on file.", {})
 
 
 def test_observation_without_the_post_in_the_input():
-    status, text, _ = verdict("observation_agrees", evidence(background(), obs()))
-    assert status == NOT_CHECKABLE and "is not in the input" in text
+    status, text, nums = verdict("observation_agrees", evidence(background(), obs()))
+    assert status == NOT_CHECKABLE and nums == {}
+    assert text == f"Post {H} is not in the input (posts from 10 Feb 2022 to 22 Oct 2025)."
 
 
 def test_observation_lower_than_the_archive():
-    status, text, _ = verdict("observation_agrees", evidence([highlight()], obs(18000, 6000, 17000)))
-    assert status == SUPPORTED and "below the archive's: check the times" in text
+    status, text, nums = verdict("observation_agrees",
+                                 evidence([highlight()], obs(18000, 6000, 17000)))
+    assert status == SUPPORTED and nums["observed_ratioed"] and nums["archive_ratioed"]
+    assert "18,000 replies, 6,000 re-truths, 17,000 likes (1.06 replies per like)" in text
+    assert text.endswith("Both show more replies than likes and than re-truths; some count in "
+                         "the reading is below the capture's: check the times.")
+    assert "higher on every count" not in text
 
 
 def test_observation_on_a_tie_is_not_ratioed():
     status, text, nums = verdict("observation_agrees", evidence([highlight()], obs(32000, 11000, 32000)))
     assert status == CONTRADICTED and nums["observed_ratioed"] is False
-    assert "reading no, archive yes" in text
+    assert nums["archive_ratioed"] is True and nums["observed_reply_like_ratio"] == 1.0
+    assert "32,000 replies, 11,000 re-truths, 32,000 likes (1.00 replies per like)" in text
+    assert ("The capture shows more replies than likes and than re-truths; the reading does "
+            "not, and the reading is higher on every count") in text
 
 
 def test_observation_with_archive_not_ratioed_and_zero_likes():
     ev = evidence([highlight(likes=0, retruths=0)], obs())
-    status, _, nums = verdict("observation_agrees", ev)
+    status, text, nums = verdict("observation_agrees", ev)
     assert status == CONTRADICTED and nums["archive_ratioed"] is False
+    assert nums["observed_ratioed"] is True
     assert nums["archive_reply_like_ratio"] is None
+    # no ratio is printed for the capture with no likes
+    assert "the archive's capture: 19,954 replies, 0 re-truths, 0 likes. The reading" in text
+    assert ("The reading shows more replies than likes and than re-truths; the capture does "
+            "not, and the reading is higher on every count") in text
+
+
+def test_observation_where_neither_is_ratioed():
+    """Made-up: both the reading and the capture have more likes than replies."""
+    ev = evidence([highlight(replies=100)], obs(replies=200))
+    status, text, nums = verdict("observation_agrees", ev)
+    assert status == CONTRADICTED
+    assert (nums["observed_ratioed"], nums["archive_ratioed"]) == (False, False)
+    assert ("Neither shows more replies than likes and than re-truths, and the reading is "
+            "higher on every count") in text
 
 
 # --------------------------------------------------------------------------- C3 post_count_since
@@ -286,7 +339,9 @@ def test_post_count_supported_by_count_whatever_the_coverage():
     ev = evidence([highlight()], complete=False, windowed=True,
                   extra_times=pd.date_range("2023-01-01", periods=1001, freq="h"))
     status, text, nums = verdict("post_count_since", ev, since="2022-01-01", more_than=1000)
-    assert status == SUPPORTED and nums["posts"] == 1002 and "more than 1,000" in text
+    assert status == SUPPORTED and nums == {"posts": 1002, "since": "2022-01-01",
+                                            "threshold": 1000}
+    assert text == "The input holds 1,002 posts since 1 January 2022, more than 1,000."
 
 
 def test_post_count_since_accepts_a_time_with_a_zone():
@@ -297,8 +352,10 @@ def test_post_count_since_accepts_a_time_with_a_zone():
 
 def test_post_count_contradicted_on_complete_input():
     status, text, nums = verdict("post_count_since", evidence(background()), more_than=1000)
-    assert status == CONTRADICTED and nums["failed_conditions"] == []
-    assert text.startswith(f"only {len(background())} posts since 2022-01-01 in the full archive")
+    assert status == CONTRADICTED and nums == {"posts": 46, "since": "2022-01-01",
+                                               "threshold": 1000, "failed_conditions": []}
+    assert len(background()) == 46
+    assert text == "The input holds only 46 posts since 1 January 2022, and it is the whole archive."
 
 
 @pytest.mark.parametrize("complete,windowed,named", [
@@ -306,9 +363,22 @@ def test_post_count_contradicted_on_complete_input():
     (True, True, "a date window was applied"),
 ])
 def test_post_count_not_checkable_names_the_condition(complete, windowed, named):
+    """The sentence says the whole archive cannot be checked (the conditions are shown above the
+    table); the failed condition itself is named in the numbers."""
     status, text, nums = verdict("post_count_since", evidence(background(), complete=complete,
                                                               windowed=windowed))
-    assert status == NOT_CHECKABLE and named in text and len(nums["failed_conditions"]) == 1
+    assert status == NOT_CHECKABLE and nums["posts"] == 46
+    assert len(nums["failed_conditions"]) == 1 and named in nums["failed_conditions"][0]
+    assert text == ("The input holds only 46 posts since 1 January 2022; the whole archive "
+                    "cannot be checked on these data (see above the table).")
+
+
+def test_post_count_of_one_post_is_singular():
+    """Made-up: a single post since the date, the threshold 5."""
+    status, text, nums = verdict("post_count_since", evidence(background()), since="2025-10-01",
+                                 more_than=5)
+    assert status == CONTRADICTED and nums["posts"] == 1
+    assert text == "The input holds only 1 post since 1 October 2025, and it is the whole archive."
 
 
 # --------------------------------------------------------------------------- C4 only_one
@@ -316,50 +386,83 @@ def test_post_count_not_checkable_names_the_condition(complete, windowed, named)
 
 def test_only_one_supported_on_complete_input():
     status, text, nums = verdict("only_one", evidence(background() + [highlight()]))
-    assert status == SUPPORTED and nums["ids"] == [H] and "; the input is complete" in text
+    assert status == SUPPORTED and nums == {"flagged": 1, "ids": [H], "posts": 47,
+                                            "failed_conditions": []}
+    assert text == (f"1 of 47 posts has more replies than likes and than re-truths: {H}, the "
+                    "highlighted post, in the whole archive.")
 
 
 def test_second_ratioed_post_contradicts_whatever_the_coverage():
     rows = [highlight(), post("2", "2023-05-01", 500, 100, 100)]
     status, text, nums = verdict("only_one", evidence(rows, complete=False, windowed=True))
-    assert status == CONTRADICTED and nums["flagged"] == 2 and "a second ratioed post" in text
+    assert status == CONTRADICTED and nums["flagged"] == 2 and nums["ids"] == ["2", H]
+    assert len(nums["failed_conditions"]) == 3  # the window, the files and a silence
+    assert text == (f"2 of 2 posts have more replies than likes and than re-truths: 2, {H}. A "
+                    "second such post contradicts the claim whatever the coverage.")
 
 
 def test_only_one_zero_or_another_post_on_complete_input():
-    status, text, _ = verdict("only_one", evidence(background()))
-    assert status == CONTRADICTED and text.startswith("0 of")
+    status, text, nums = verdict("only_one", evidence(background()))
+    assert status == CONTRADICTED and nums["flagged"] == 0 and nums["failed_conditions"] == []
+    assert text == ("0 of 46 posts have more replies than likes and than re-truths, not the "
+                    "highlighted post, in the whole archive.")
     rows = background() + [post("2", "2023-05-01", 500, 100, 100)]
-    status, text, _ = verdict("only_one", evidence(rows))
-    assert status == CONTRADICTED and "(not the highlighted post)" in text
+    status, text, nums = verdict("only_one", evidence(rows))
+    assert status == CONTRADICTED and nums["ids"] == ["2"]
+    assert text == ("1 of 47 posts has more replies than likes and than re-truths: 2, not the "
+                    "highlighted post, in the whole archive.")
 
 
 @pytest.mark.parametrize("complete,windowed", [(False, False), (True, True)])
 def test_only_one_not_checkable_on_incomplete_input(complete, windowed):
     rows = background() + [highlight()]
-    status, text, _ = verdict("only_one", evidence(rows, complete=complete, windowed=windowed))
-    assert status == NOT_CHECKABLE and "the claim is about the full archive" in text
+    status, text, nums = verdict("only_one", evidence(rows, complete=complete, windowed=windowed))
+    assert status == NOT_CHECKABLE and nums["ids"] == [H]
+    assert nums["failed_conditions"] == (["a date window was applied"] if windowed else [
+        "the provenance does not show whole published files: made-up.csv has no download record "
+        "(for a complete copy fetched elsewhere, declare it with declared_complete=True)"])
+    assert text == (f"1 of 47 posts has more replies than likes and than re-truths: {H}; the "
+                    "whole archive cannot be checked on these data (see above the table).")
 
 
 def test_only_one_lists_at_most_five_ids():
     rows = [post(str(i), f"2023-0{i}-01", 500, 100, 100) for i in range(1, 8)]
     text = verdict("only_one", evidence(rows))[1]
-    assert "1, 2, 3, 4, 5 and 2 more" in text
+    assert text.startswith("7 of 7 posts have more replies than likes and than re-truths: "
+                           "1, 2, 3, 4, 5 and 2 more. A second such post")
 
 
 # --------------------------------------------------------------------------- C5 first_time
 
 
 def test_first_time_all_branches():
-    assert verdict("first_time", evidence(background()))[0] == NOT_CHECKABLE  # absent
+    status, text, nums = verdict("first_time", evidence(background()))  # absent
+    assert status == NOT_CHECKABLE and nums == {} and text.startswith(f"Post {H} is not in the input")
     earlier = background() + [highlight(), post("2", "2023-05-01", 500, 100, 100)]
     status, text, nums = verdict("first_time", evidence(earlier, complete=False))
     assert status == CONTRADICTED and nums["ids"] == ["2"]  # whatever the coverage
-    status, text, _ = verdict("first_time", evidence(background() + [highlight()]))
-    assert status == SUPPORTED and "no earlier post is ratioed" in text
+    assert nums["earlier_flagged"] == 1 and len(nums["failed_conditions"]) == 1
+    assert text == "1 earlier post has more replies than likes and than re-truths: 2."
+    status, text, nums = verdict("first_time", evidence(background() + [highlight()]))
+    assert status == SUPPORTED and nums == {"earlier_flagged": 0, "ids": [],
+                                            "failed_conditions": []}
+    assert text == ("None of the 42 posts before 12 July 2025 has more replies than likes and "
+                    "than re-truths, back to the account's first post.")
     status, text, nums = verdict("first_time", evidence(background() + [highlight()],
                                                         complete=False))
-    assert status == NOT_CHECKABLE and "every earlier post" in text
+    assert status == NOT_CHECKABLE and nums["earlier_flagged"] == 0
+    assert text == ("None of the 42 posts before 12 July 2025 has more replies than likes and "
+                    "than re-truths; the whole archive cannot be checked on these data (see "
+                    "above the table).")
     assert nums["failed_conditions"][0].startswith("the provenance does not show")
+
+
+def test_first_time_two_earlier_posts_are_plural():
+    rows = background() + [highlight(), post("2", "2023-05-01", 500, 100, 100),
+                           post("3", "2024-05-01", 500, 100, 100)]
+    status, text, nums = verdict("first_time", evidence(rows))
+    assert status == CONTRADICTED and nums["earlier_flagged"] == 2
+    assert text == "2 earlier posts have more replies than likes and than re-truths: 2, 3."
 
 
 def test_first_time_ignores_later_ratioed_posts_and_later_holes():
@@ -372,23 +475,44 @@ def test_first_time_ignores_later_ratioed_posts_and_later_holes():
 
 
 def test_not_again_all_branches():
-    assert verdict("not_again", evidence(background()))[0] == NOT_CHECKABLE  # absent
+    status, text, nums = verdict("not_again", evidence(background()))  # absent
+    assert status == NOT_CHECKABLE and nums == {} and text.startswith(f"Post {H} is not in the input")
     later = background() + [highlight(), post("2", "2025-09-01", 500, 100, 100)]
     status, text, nums = verdict("not_again", evidence(later, complete=False, windowed=True))
-    assert status == CONTRADICTED and nums["ids"] == ["2"]
+    assert status == CONTRADICTED and nums["ids"] == ["2"] and nums["later_flagged"] == 1
+    assert len(nums["failed_conditions"]) == 2  # whatever the coverage
+    assert text == "1 later post has more replies than likes and than re-truths: 2."
     status, text, nums = verdict("not_again", evidence(background() + [highlight()]))
-    assert status == SUPPORTED and "to the last post in the input (" in text
-    assert nums["last_post"].startswith("2025-10")
+    assert status == SUPPORTED and nums == {"later_flagged": 0, "ids": [], "failed_conditions": [],
+                                            "last_post": "2025-10-22T00:00:00+00:00"}
+    # the last post, at midnight UTC on 22 October, is on 21 October in New York
+    assert text == ("None of the 4 posts from 12 July 2025 to the last one in the input "
+                    "(21 October 2025) has more replies than likes and than re-truths.")
     status, text, nums = verdict("not_again", evidence(background() + [highlight()],
                                                        windowed=True))
     assert status == NOT_CHECKABLE and nums["failed_conditions"] == ["a date window was applied"]
+    assert text == ("None of the 4 posts from 12 July 2025 to the last one in the input "
+                    "(21 October 2025) has more replies than likes and than re-truths; the whole "
+                    "archive cannot be checked on these data (see above the table).")
+
+
+def test_not_again_two_later_posts_are_plural():
+    rows = background() + [highlight(), post("2", "2025-08-01", 500, 100, 100),
+                           post("3", "2025-09-01", 500, 100, 100)]
+    status, text, nums = verdict("not_again", evidence(rows))
+    assert status == CONTRADICTED and nums["later_flagged"] == 2 and nums["ids"] == ["2", "3"]
+    assert text == "2 later posts have more replies than likes and than re-truths: 2, 3."
 
 
 def test_not_again_hole_after_the_highlight():
     rows = [r for r in background() if not "2025-07-13" < str(r["created_at"]) < "2025-10-29"]
     rows += [highlight(), post("3", "2025-10-30", 10, 50, 100)]
-    status, text, _ = verdict("not_again", evidence(rows))
-    assert status == NOT_CHECKABLE and "longer than 90 days" in text
+    status, text, nums = verdict("not_again", evidence(rows))
+    assert status == NOT_CHECKABLE and len(nums["failed_conditions"]) == 1
+    assert "longer than 90 days" in nums["failed_conditions"][0]  # named in the numbers only
+    assert text == ("None of the 1 post from 12 July 2025 to the last one in the input "
+                    "(29 October 2025) has more replies than likes and than re-truths; the whole "
+                    "archive cannot be checked on these data (see above the table).")
 
 
 def test_later_flagged_uses_the_chosen_definition():
@@ -477,9 +601,9 @@ def test_first_ratioed_is_the_oldest_with_its_baseline():
     """Made-up frame given newest first: the check still reports the oldest ratioed post, R."""
     status, text, nums = verdict("first_ratioed", on(made_up_account().iloc[::-1]))
     assert status == MEASURED
-    assert text == ("post R (21 Mar 2024 12:00 UTC): 300 replies, 50 re-truths, 100 likes; "
+    assert text == ("post R (21 March 2024, 08:00 EDT): 300 replies, 50 re-truths, 100 likes; "
                     "30.0 times the median replies per like (0.10) of the account's 20 earlier "
-                    "post(s) in the baseline window, higher than 100% of them")
+                    "posts in the baseline window, higher than 100% of them")
     assert nums == {"id": "R", "created_at": "2024-03-21T12:00:00+00:00", "replies": 300,
                     "retruths": 50, "likes": 100, "reply_like_ratio": 3.0,
                     "ratio_multiple": pytest.approx(30.0), "trailing_percentile": 100.0}
@@ -490,7 +614,7 @@ def test_most_ratioed_without_a_baseline():
     its 30-day window, so it gets no baseline and its multiple and percentile are None."""
     status, text, nums = verdict("most_ratioed", on(made_up_account()))
     assert status == MEASURED
-    assert text == (f"post late (01 Jun 2024 08:30 UTC), the most replies per like among the 2 "
+    assert text == (f"post late (1 June 2024, 04:30 EDT), the most replies per like among the 2 "
                     f"ratioed under {STORY_RULE}: 900 replies, 50 re-truths, 100 likes; "
                     "no baseline (too few earlier posts in the window)")
     assert nums == {"id": "late", "created_at": "2024-06-01T08:30:00+00:00", "replies": 900,
@@ -515,7 +639,7 @@ def test_most_ratioed_breaks_ties_by_replies_then_time():
 
 @pytest.mark.parametrize("blank,expected", [
     ("trailing_percentile", "30.0 times the median replies per like (0.10) of the account's 20 "
-                            "earlier post(s) in the baseline window"),
+                            "earlier posts in the baseline window"),
     ("trailing_median", "no baseline (too few earlier posts in the window)"),
     ("ratio_multiple", "no baseline (too few earlier posts in the window)"),
 ])
@@ -725,8 +849,16 @@ def test_build_on_made_up_complete_archive_with_an_early_highlight(tmp_path):
         "C1": SUPPORTED, "C2": SUPPORTED,  # pinned to the story's post (in the made-up archive)
         "C3": SUPPORTED, "C4": CONTRADICTED,
         "C5": CONTRADICTED, "C6": CONTRADICTED}  # the made-up 2023 and 2025 ratioed posts
-    assert early.iloc[0] in verdicts.loc["C5", "evidence"]
-    assert later.iloc[0] in verdicts.loc["C6", "evidence"]
+    assert verdicts.loc["C5", "evidence"] == (
+        f"1 earlier post has more replies than likes and than re-truths: {early.iloc[0]}.")
+    assert verdicts.loc["C6", "evidence"] == (
+        f"1 later post has more replies than likes and than re-truths: {later.iloc[0]}.")
+    c4 = json.loads(verdicts.loc["C4", "numbers"])
+    assert c4["flagged"] == 3 and set(c4["ids"]) == {H, early.iloc[0], later.iloc[0]}
+    assert verdicts.loc["C4", "evidence"] == (
+        f"3 of {c4['posts']:,} posts have more replies than likes and than re-truths: "
+        f"{', '.join(c4['ids'])}. A second such post contradicts the claim whatever the coverage.")
+    assert verdicts.loc["C1", "evidence"].startswith(f"Post {H} (12 July 2025, 17:21 EDT) had ")
     coverage = pd.read_csv(tables / "coverage.csv")
     assert coverage.loc[coverage["kind"] == "silence", "hours"].round().tolist() == [73 * 24 + 1]
     monthly = pd.read_csv(tables / "since_highlight_monthly.csv")
