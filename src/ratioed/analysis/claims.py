@@ -89,6 +89,16 @@ def _has(n: int) -> str:
     return "has" if n == 1 else "have"
 
 
+def _none_of(n: int, noun: str, where: str) -> str:
+    """"None of the 4 posts <where> has", "The one post <where> does not have", "No post
+    <where> has": the subject and verb of a sentence saying no post meets a condition."""
+    if n == 0:
+        return f"No {noun} {where} has"
+    if n == 1:
+        return f"The one {noun} {where} does not have"
+    return f"None of the {_n(n, noun)} {where} has"
+
+
 def _on(t, tz: str | None = None) -> str:
     """A calendar day in ``tz``: "12 July 2025"."""
     t = pd.Timestamp(t)
@@ -197,8 +207,11 @@ def check_only_one(ev: Evidence, **_):
     failed = ev.completeness.failures(ACCOUNT_START)
     nums = {"flagged": len(flagged), "ids": flagged, "posts": len(ev.posts),
             "failed_conditions": failed}
-    text = (f"{len(flagged):,} of {_n(len(ev.posts), 'post')} {_has(len(flagged))} {BOTH}"
-            + (f": {_ids(flagged)}" if flagged else ""))
+    if flagged:
+        text = (f"{len(flagged):,} of {_n(len(ev.posts), 'post')} {_has(len(flagged))} {BOTH}: "
+                f"{_ids(flagged)}")
+    else:
+        text = f"{_none_of(len(ev.posts), 'post', 'here')} {BOTH}"
     if len(flagged) > 1:
         return CONTRADICTED, text + ". A second such post contradicts the claim whatever the " \
             "coverage.", nums
@@ -206,7 +219,8 @@ def check_only_one(ev: Evidence, **_):
         return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
     if flagged == [ev.highlight_id]:
         return SUPPORTED, text + ", the highlighted post, in the whole archive.", nums
-    return CONTRADICTED, text + ", not the highlighted post, in the whole archive.", nums
+    return CONTRADICTED, text + (", not the highlighted post, in the whole archive." if flagged
+                                 else ", not even the highlighted post."), nums
 
 
 def check_first_time(ev: Evidence, **_):
@@ -221,7 +235,7 @@ def check_first_time(ev: Evidence, **_):
         return CONTRADICTED, (f"{_n(len(earlier), 'earlier post')} {_has(len(earlier))} {BOTH}: "
                               f"{_ids(earlier)}."), nums
     before = int((ev.posts["created_at"] < when).sum())
-    text = f"None of the {_n(before, 'post')} before {_on(when, ev.tz)} has {BOTH}"
+    text = f"{_none_of(before, 'post', f'before {_on(when, ev.tz)}')} {BOTH}"
     if failed:
         return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
     return SUPPORTED, text + ", back to the account's first post.", nums
@@ -241,8 +255,8 @@ def check_not_again(ev: Evidence, **_):
         return CONTRADICTED, (f"{_n(len(later), 'later post')} {_has(len(later))} {BOTH}: "
                               f"{_ids(later)}."), nums
     after = int((ev.posts["created_at"] > when).sum())
-    text = (f"None of the {_n(after, 'post')} from {_on(when, ev.tz)} to the last one in the "
-            f"input ({_on(last, ev.tz)}) has {BOTH}")
+    span = f"from {_on(when, ev.tz)} to the last one in the input ({_on(last, ev.tz)})"
+    text = f"{_none_of(after, 'post', span)} {BOTH}"
     if failed:
         return NOT_CHECKABLE, text + f"; {UNCHECKABLE}.", nums
     return SUPPORTED, text + ".", nums
@@ -333,11 +347,28 @@ def read_claims(path) -> list[dict]:
         raise InputError(path, f"not valid YAML: {err}") from None
     if not isinstance(claims, list):
         raise InputError(path, "expected a list of claims ({id, claim, check, args?})")
+    import inspect
+
     for n, c in enumerate(claims, start=1):
         if not isinstance(c, dict) or c.get("check") not in CHECKS:
             check = c.get("check") if isinstance(c, dict) else c
             raise InputError(path, f"unknown check {check!r}; known: {', '.join(CHECKS)}",
                              where=f"claim {n}", field="check")
+        for key in ("id", "claim"):
+            if not isinstance(c.get(key), str) or not c[key].strip():
+                raise InputError(path, "missing or not text", where=f"claim {n}", field=key)
+        args = c.get("args") or {}
+        if not isinstance(args, dict):
+            raise InputError(path, "expected a mapping of argument names to values",
+                             where=f"claim {n}", field="args")
+        known = {"post"} | {name for name, p in inspect.signature(CHECKS[c["check"]]).parameters
+                            .items() if p.kind is p.KEYWORD_ONLY or (
+                                p.kind is p.POSITIONAL_OR_KEYWORD and name != "ev")}
+        unknown = sorted(set(args) - known)
+        if unknown:  # a misspelled argument would be swallowed and its default used silently
+            raise InputError(path, f"unknown argument(s) {', '.join(map(repr, unknown))} of "
+                             f"check {c['check']!r}; known: {', '.join(sorted(known))}",
+                             where=f"claim {n}", field="args")
     return claims
 
 
