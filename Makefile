@@ -25,7 +25,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # environment, never pasted into a shell line; Python checks them before any kernel starts.
 PARAMS ?= params/default.yaml
 PARAM_VARS := PARAMS SOURCE START END DAY_TZ DEFINITION HIGHLIGHT OBSERVATIONS WINDOW \
-	DECLARED_COMPLETE SNAPSHOT_SHA256 ACCOUNT REPLIES
+	DECLARED_COMPLETE SNAPSHOT_SHA256 ACCOUNT REPLIES CONTEXT
 $(foreach v,$(PARAM_VARS),$(eval override $(v) := $$(value $(v))))
 export $(PARAM_VARS)
 

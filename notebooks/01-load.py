@@ -32,6 +32,7 @@ from IPython.display import display
 from ratioed import load_archive, paths, story
 from ratioed.inputs.files import write_csv_atomic, write_parquet_atomic, write_text_atomic
 from ratioed.inputs.load import select_account
+from ratioed.inputs.platforms import NAMES, platform_of
 from ratioed.inputs.rules import (
     BOOST_REASON,
     REPLY_REASON,
@@ -96,7 +97,7 @@ print(f"Account analysed: @{the_account}, {labels.amount(len(posts_all), 'post')
 # %% [markdown]
 # ## Leave out what is another account's post
 # The archive stores re-truths of other accounts' posts with all three counts at 0; the
-# platform's API marks a boost by nesting the boosted post. Either way the engagement belongs to
+# platforms' APIs mark a boost, retweet or repost by nesting the shared post. Either way the engagement belongs to
 # the other account, so they cannot be ratioed, whatever counts they carry. Replies to other
 # accounts are kept, marked `reply`, unless the parameter `replies` is `exclude`.
 
@@ -144,8 +145,9 @@ write_csv_atomic(excluded_all, paths.EXCLUDED_CSV)
 params = {"sources": sources, "start": start, "end": end, "tz": tz, "account": the_account,
           "replies": replies}
 write_text_atomic(paths.PROVENANCE_JSON, json.dumps(provenance(archive, params), indent=2) + "\n")
+platform = platform_of(posts_all.get("platform"))  # one platform per load: its words on the page
 record_numbers("load", {
-    "account": the_account, "accounts_in_input": len(accounts),
+    "account": the_account, "platform": platform, "platform_name": NAMES[platform], "accounts_in_input": len(accounts),
     "other_accounts_excluded": other_accounts, "posts_loaded": len(posts_all),
     "retruths_excluded": int((excluded["reason"] == RETRUTH_REASON).sum()),
     "boosts_excluded": int((excluded["reason"] == BOOST_REASON).sum()),

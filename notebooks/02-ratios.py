@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 2. Reply ratios and who was "ratioed"
 #
-# For every post: replies per like, replies per re-truth, and whether it is "ratioed" under each
+# For every post: replies per like, replies per re-truth (retweet, boost, repost), and whether it is "ratioed" under each
 # definition a reader may ask about. A ratio with a zero denominator is undefined (left blank),
 # and a comparison with a zero count never counts as ratioed. Then: how unusual each post is
 # against the account's own recent posts (the window is the parameter `trailing_window`).
@@ -28,7 +28,7 @@ from ratioed import paths
 from ratioed.analysis.ratios import DEFINITIONS, add_ratios, unusualness
 from ratioed.inputs.files import read_parquet, write_csv_atomic, write_parquet_atomic
 from ratioed.present import labels
-from ratioed.present.record import record_numbers, source_line
+from ratioed.present.record import platform, record_numbers, source_line
 from ratioed.present.tables import show_table
 
 posts = read_parquet(paths.POSTS_PARQUET)
@@ -36,6 +36,7 @@ span = labels.window(trailing_window)
 headings = {"id": "Post id", "created_local": f"Posted ({tz})", "trailing_median": f"Median of the previous {span}",
             "trailing_percentile": f"Higher than % of posts in the previous {span}"}
 source = source_line(tz)  # under every table: the input, its publisher and URL, its capture
+where = platform()  # the input's platform: its words for shares (re-truths, retweets, ...)
 display(Markdown(f"Notebook 1 saved **{labels.amount(len(posts), 'post')}** with counts to analyse."))
 
 # %% [markdown]
@@ -56,7 +57,7 @@ display(Markdown(
 # %%
 counts = pd.DataFrame({
     "definition": list(DEFINITIONS),
-    "rule": list(DEFINITIONS.values()),
+    "rule": [r.replace("re-truths", labels.shares(where)) for r in DEFINITIONS.values()],
     "posts_flagged": [int(ratios[f"ratioed_{d}"].sum()) for d in DEFINITIONS],
     "flagged_ids": [" ".join(ratios.loc[ratios[f"ratioed_{d}"], "id"]) for d in DEFINITIONS],
     "story_definition": [d == definition for d in DEFINITIONS],
@@ -66,7 +67,7 @@ write_csv_atomic(counts, paths.TABLES_DIR / "definitions.csv")
 display(show_table(counts[["definition", "rule", "posts_flagged", "flagged_ids"]],
                    caption=f"Posts flagged by each definition of \u201cratioed\u201d, of "
                            f"{labels.amount(len(ratios), 'post')} (this build uses \u201c{definition}\u201d)",
-                   csv=paths.TABLES_DIR / "definitions.csv", source=source))
+                   csv=paths.TABLES_DIR / "definitions.csv", source=source, platform=where))
 
 # %% [markdown]
 # ## The ratioed posts, under the definition used
@@ -80,8 +81,8 @@ ratioed_posts = ratios.loc[ratios[f"ratioed_{definition}"], columns].sort_values
 write_csv_atomic(ratioed_posts, paths.RATIOED_POSTS_CSV)
 display(show_table(ratioed_posts.drop(columns=["url", "created_at"]),
                    caption=labels.of_total(len(ratioed_posts), len(ratios), "post", "meets",
-                                           "meet") + f" {labels.definition(definition)}",
-                   csv=paths.RATIOED_POSTS_CSV, headings=headings, source=source,
+                                           "meet") + f" {labels.definition(definition, where)}",
+                   csv=paths.RATIOED_POSTS_CSV, headings=headings, source=source, platform=where,
                    digits={"trailing_percentile": 0, "ratio_multiple": 1}))
 
 # %% [markdown]
@@ -96,7 +97,7 @@ top_csv = paths.TABLES_DIR / "top_posts_by_reply_like_ratio.csv"
 write_csv_atomic(top[top_cols], top_csv)
 display(show_table(top[top_cols], caption=f"The {len(top)} posts with most replies per like",
                    csv=top_csv, headings=headings, digits={"ratio_multiple": 1},
-                   source=source))
+                   source=source, platform=where))
 
 # %%
 write_parquet_atomic(ratios, paths.RATIOS_PARQUET)

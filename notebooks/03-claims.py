@@ -27,15 +27,17 @@ start: Optional[str] = None  # "YYYY-MM-DD" or None: the date window notebook 1 
 end: Optional[str] = None  # "YYYY-MM-DD" or None: see `start`
 tz: str = "America/New_York"  # time zone for times quoted in the evidence and tables
 account: Optional[str] = None  # the account analysed (notebook 1 chose it); the story's account (or None) gets the story's claims, any other the generic ledger
+context: list[str] = []  # files of the same person on other platforms (any layout notebook 1 reads): a context table beside the claims, which it does not change; empty: none
 declared_complete: bool = False  # True: declare the sources complete published archive files when they have no download record (the report says so)
 
 # %%
 import json
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
 
-from ratioed import paths
+from ratioed import load_archive, paths
 from ratioed.analysis.claims import (
     LEDGER_DEFINITION,
     MEASURED,
@@ -44,16 +46,20 @@ from ratioed.analysis.claims import (
     Evidence,
     claims_file,
     evaluate,
+    in_words,
     later_flagged,
     read_claims,
 )
 from ratioed.analysis.completeness import Completeness, declared_flag
+from ratioed.analysis.context import context_table, platform_row
 from ratioed.analysis.coverage import ACCOUNT_START, LISTED_SILENCE, coverage_table, monthly_flags
 from ratioed.analysis.ratios import DEFINITIONS
 from ratioed.inputs.files import read_parquet, write_csv_atomic
+from ratioed.inputs.load import select_account
 from ratioed.inputs.observations import read_observations
+from ratioed.inputs.rules import split_analysable
 from ratioed.present import labels
-from ratioed.present.record import record_numbers, source_line
+from ratioed.present.record import platform, record_numbers, source_line
 from ratioed.present.tables import show_table
 
 ratios = read_parquet(paths.RATIOS_PARQUET)
@@ -64,6 +70,7 @@ obs = read_observations(observations or paths.OBSERVATIONS_CSV)
 analysed = provenance_record["parameters"].get("account") or account
 ledger = claims_file(analysed)
 source = source_line(tz)  # under every table: the input, its publisher and URL, its capture
+where = platform()  # the input's platform: its words for shares (re-truths, retweets, ...)
 claims = read_claims(ledger)
 print(f"Account @{analysed or 'realDonaldTrump'}: the ledger is {ledger.name} ("
       + ("the story's claims" if ledger == paths.CLAIMS_YAML else
@@ -78,12 +85,12 @@ print(f"{len(claims)} claims to check against {len(ratios):,} analysable posts "
 # definition this build chose for its exploratory tables.
 
 # %%
-story_rule = DEFINITIONS[LEDGER_DEFINITION]
+story_rule = in_words(DEFINITIONS[LEDGER_DEFINITION], where)  # in the platform's words
 if definition == LEDGER_DEFINITION:
     print(f"The claims and the exploratory tables both use the story's definition: {story_rule}.")
 else:
     print(f"The claims are judged under the story's definition ({story_rule}); the exploratory "
-          f"tables use {definition} ({DEFINITIONS[definition]}).")
+          f"tables use {definition} ({in_words(DEFINITIONS[definition], where)}).")
 
 # %% [markdown]
 # ## Coverage: where posts may be missing
@@ -113,7 +120,7 @@ shown = shown.assign(**{c: shown[c].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%
 if len(shown):
     display(show_table(shown[["start", "end", "hours", "days"]], precision=1,
                        caption=f"The {len(shown)} longest silences ({tz})",
-                       csv=paths.COVERAGE_CSV, source=source))
+                       csv=paths.COVERAGE_CSV, source=source, platform=where))
 
 # %% [markdown]
 # ## Is the input the complete archive?
@@ -124,7 +131,7 @@ completeness = Completeness.from_provenance(all_posts["created_at"], bool(start 
                                             declared_complete=declared_flag(declared_complete))
 conditions = completeness.conditions(ACCOUNT_START)
 failed = conditions.loc[~conditions["holds"], "detail"].tolist()
-display(show_table(conditions, caption="The three conditions", source=source))
+display(show_table(conditions, caption="The three conditions", source=source, platform=where))
 if completeness.declared:
     print("Whoever ran this build declared the input to be whole published files ("
           f"{completeness.whole_files_problem}): this rests on that declaration, not on a "
@@ -141,7 +148,7 @@ print("The input is shown to be the complete archive" if not failed else
 
 # %%
 evidence = Evidence(posts=ratios, observations=obs, completeness=completeness,
-                    highlight_id=highlight_id, tz=tz)
+                    highlight_id=highlight_id, tz=tz, platform=where)
 verdicts = evaluate(claims, evidence)
 write_csv_atomic(verdicts, paths.CLAIMS_CSV)
 record_numbers("claims", {
@@ -153,7 +160,33 @@ record_numbers("claims", {
 tally = verdicts["status"].value_counts()
 print(", ".join(f"{n} {status}" for status, n in tally.items()))
 display(show_table(verdicts[["id", "claim", "status", "evidence"]], csv=paths.CLAIMS_CSV,
-                   caption="The claims, checked", source=source))
+                   caption="The claims, checked", source=source, platform=where))
+
+# %% [markdown]
+# ## The same person elsewhere
+# With the parameter `context` (Make's `CONTEXT`): files of the same person on other platforms,
+# each loaded on its own, shares of other accounts' posts left out as in notebook 1. Beside this
+# input, each one's posts, their days and the posts ratioed under the story's definition, with
+# their counts. The claims above are judged on this input alone: the table changes none of them.
+
+# %%
+rows = [platform_row(ratios.assign(platform=where, account=analysed or ""),
+                     ", ".join(Path(s["source"]).name for s in sources), tz)]
+for file in context:
+    mine, _ = select_account(load_archive([file]).posts, None, Path(file).name)
+    rows.append(platform_row(split_analysable(mine)[0], Path(file).name, tz))
+if context:
+    table = context_table(rows)
+    write_csv_atomic(table, paths.CONTEXT_CSV)
+    display(show_table(table, caption="The same person elsewhere: posts and ratioed posts "
+                       "per platform, under the story's definition", csv=paths.CONTEXT_CSV,
+                       headings={"first_post": "First day", "last_post": "Last day",
+                                 "ratioed_posts": "Ratioed", "ratioed": "Which (counts)"},
+                       source=f"{source} Context: " + ", ".join(table["source"][1:]) + ".",
+                       platform=where))
+else:
+    paths.CONTEXT_CSV.unlink(missing_ok=True)  # not the previous build's table
+    print("No context files (parameter `context`): no context table.")
 
 # %% [markdown]
 # ## Since the highlighted post
@@ -182,13 +215,13 @@ write_csv_atomic(since, paths.SINCE_HIGHLIGHT_CSV)
 write_csv_atomic(monthly, paths.SINCE_HIGHLIGHT_MONTHLY_CSV)
 display(show_table(since.drop(columns=["created_at", "url"]).head(20),
                    caption=f"Posts after the highlighted one meeting “{definition}”",
-                   csv=paths.SINCE_HIGHLIGHT_CSV, source=source,
+                   csv=paths.SINCE_HIGHLIGHT_CSV, source=source, platform=where,
                    empty="None." if len(hl) else "The highlighted post is not in these data."))
 
 # %%
 display(show_table(monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")), precision=0,
                    caption="Posts per month since the highlighted one, by definition",
-                   csv=paths.SINCE_HIGHLIGHT_MONTHLY_CSV, source=source,
+                   csv=paths.SINCE_HIGHLIGHT_MONTHLY_CSV, source=source, platform=where,
                    empty="None: no month to count." if len(hl) else
                    "The highlighted post is not in these data."))
 

@@ -33,13 +33,14 @@ from ratioed import paths
 from ratioed.inputs.files import read_parquet
 from ratioed.inputs.observations import read_observations
 from ratioed.present import figures, labels
-from ratioed.present.record import source_line
+from ratioed.present.record import platform, source_line
 
 figures.style()
 ratios = read_parquet(paths.RATIOS_PARQUET)
 history = read_parquet(paths.HISTORY_PARQUET)
 span = labels.window(trailing_window)
 source = source_line(tz)  # the input, its publisher and URL, drawn into every figure
+where = platform()  # the input's platform: its words for shares (re-truths, retweets, ...)
 display(Markdown(f"**{labels.amount(len(ratios), 'post')}** to draw ({labels.date_range(start, end)})."))
 
 # %% [markdown]
@@ -75,7 +76,7 @@ figures.save_figure(
     figures.definition_counts(counts, definition), "fig3-definitions", source=source,
     narrow=figures.definition_counts(counts, definition, narrow=True),
     caption=f"Figure 3. Posts flagged by each definition; hatched: the definition this build "
-            f"uses, {labels.definition(definition)}.")
+            f"uses, {labels.definition(definition, where)}.")
 
 # %% [markdown]
 # ## Figure 4. The highlighted post, capture by capture
@@ -99,9 +100,9 @@ readings = pd.concat([
 ], ignore_index=True)
 if len(captures):  # a reading alone would draw another account's post (or one not loaded)
     display(figures.save_figure(
-        figures.highlight_captures(readings), "fig4-highlight-readings", source=source,
-        narrow=figures.highlight_captures(readings, narrow=True),
-        caption=f"Figure 4. Post {highlight_id}: replies, re-truths and likes in each capture "
+        figures.highlight_captures(readings, platform=where), "fig4-highlight-readings", source=source,
+        narrow=figures.highlight_captures(readings, narrow=True, platform=where),
+        caption=f"Figure 4. Post {highlight_id}: replies, {labels.shares(where)} and likes in each capture "
                 f"of the archive and in each reporter's reading."))
 else:
     figures.drop_figure("fig4-highlight-readings")  # not the previous build's figure 4

@@ -65,6 +65,7 @@ def report_href(path: Path | str) -> str:
 
 ARCHIVE_URL = "https://ix.cnn.io/data/truth-social/truth_archive.parquet"
 COVERAGE_CSV = TABLES_DIR / "coverage.csv"  # first/last post, posts per month, silences > 48 h
+CONTEXT_CSV = TABLES_DIR / "context.csv"  # the same person on other platforms (CONTEXT=)
 SINCE_HIGHLIGHT_CSV = TABLES_DIR / "since_highlight.csv"  # later posts meeting the definition
 SINCE_HIGHLIGHT_MONTHLY_CSV = TABLES_DIR / "since_highlight_monthly.csv"  # per month, per definition
 

@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError
+from ..inputs.platforms import share_words
 from ..story import COUNTS, is_story_account
 from .completeness import Completeness
 from .coverage import ACCOUNT_START, utc_time
@@ -59,6 +60,7 @@ class Evidence:
     completeness: Completeness
     highlight_id: str
     tz: str = "America/New_York"  # for times shown in the evidence
+    platform: str = "truthsocial"  # whose words the evidence uses for shares (re-truths, retweets)
 
     @property
     def coverage(self) -> str:
@@ -372,6 +374,13 @@ def read_claims(path) -> list[dict]:
     return claims
 
 
+def in_words(text: str, platform: str | None) -> str:
+    """The checks' sentences (written with Truth Social's "re-truths") in ``platform``'s words
+    (:data:`ratioed.inputs.platforms.SHARE_WORDS`): "retweets" on X, "reposts" on Bluesky."""
+    one, many = share_words(platform)
+    return text.replace("re-truths", many).replace("re-truth", one)
+
+
 def evaluate(claims: list[dict], ev: Evidence) -> pd.DataFrame:
     """One row per claim: ``id, claim, status, evidence, numbers`` (numbers as JSON).
 
@@ -384,6 +393,7 @@ def evaluate(claims: list[dict], ev: Evidence) -> pd.DataFrame:
         # a claim about a named post is judged on that post, whatever HIGHLIGHT says
         on = dataclasses.replace(ev, highlight_id=str(args.pop("post"))) if "post" in args else ev
         status, evidence, numbers = CHECKS[c["check"]](on, **args)
+        evidence = in_words(evidence, ev.platform)
         rows.append({"id": c["id"], "claim": c["claim"], "status": status, "evidence": evidence,
                      "numbers": json.dumps(numbers, default=str, sort_keys=True)})
     return pd.DataFrame(rows, columns=["id", "claim", "status", "evidence", "numbers"])

@@ -31,6 +31,31 @@ BLUESKY = "bluesky"
 PLATFORMS = (TRUTHSOCIAL, MASTODON, X, BLUESKY)
 NAMES = {TRUTHSOCIAL: "Truth Social", MASTODON: "Mastodon", X: "X/Twitter", BLUESKY: "Bluesky"}
 
+# Each platform's own words for a share of another account's post, which the tables' ``retruths``
+# column counts (singular, plural): the page, the tables' headings and the figures use them.
+SHARE_WORDS = {
+    TRUTHSOCIAL: ("re-truth", "re-truths"),
+    MASTODON: ("boost", "boosts"),
+    X: ("retweet", "retweets"),
+    BLUESKY: ("repost", "reposts"),
+}
+
+
+def share_words(platform: str | None) -> tuple[str, str]:
+    """The platform's word for a share, singular and plural: ``share_words("x")`` ->
+    ``("retweet", "retweets")``. Truth Social's (the story's) when the platform is not known."""
+    return SHARE_WORDS.get(str(platform or TRUTHSOCIAL), SHARE_WORDS[TRUTHSOCIAL])
+
+
+def platform_of(values) -> str:
+    """The one platform of a loaded table's ``platform`` column (a load is one platform's);
+    Truth Social's when the column is missing or empty."""
+    if values is None:
+        return TRUTHSOCIAL
+    found = [str(v) for v in pd.unique(pd.Series(values).dropna().astype(str))]
+    return found[0] if len(found) == 1 and found[0] in PLATFORMS else TRUTHSOCIAL
+
+
 # A post's time must not be earlier than its platform's first posts (a plausibility bound).
 STARTS = {
     TRUTHSOCIAL: (pd.Timestamp("2022-02-01", tz="UTC"), "Truth Social began (February 2022)"),

@@ -215,7 +215,8 @@ def write_stamp(stamp: Path, params: dict, params_path: Path) -> bool:
     record = {
         "parameters": params,
         "parameter_file": [str(params_path.resolve()), cache.sha256(params_path)],
-        "inputs": {s: (s if is_url(s) else cache.sha256(s)) for s in sources + [observations]},
+        "inputs": {s: (s if is_url(s) else cache.sha256(s))
+                   for s in sources + [observations] + list(params.get("context") or [])},
         "always": time.time_ns() if always else None,
     }
     cache.save()

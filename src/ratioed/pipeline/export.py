@@ -43,6 +43,7 @@ PARAM_LABELS = {  # parameter -> how the report names it
     "highlight_id": "Highlighted post", "observations": "Reporters\u2019 readings",
     "trailing_window": "Baseline window (\u201chow unusual\u201d)",
     "account": "Account analysed", "replies": "Replies to other accounts",
+    "context": "The same person elsewhere (context table)",
 }
 
 
@@ -89,17 +90,17 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _param_value(key: str, value) -> str:
+def _param_value(key: str, value, platform: str | None = None) -> str:
     if value is None or value == "" or value == []:
         return {"start": "from the first post", "end": "to the last post",
                 "observations": shown_path(paths.OBSERVATIONS_CSV),
-                "sources": "the latest download"}.get(key, "not set")
-    if key == "sources":
+                "sources": "the latest download", "context": "none"}.get(key, "not set")
+    if key in ("sources", "context"):
         return ", ".join(shown_path(s) for s in value)
     if key == "observations":
         return shown_path(value)
     if key == "definition":
-        return labels.definition(str(value))
+        return labels.definition(str(value), platform)
     if key == "trailing_window":
         return f"{labels.window(str(value))} ({value})"
     if key in ("start", "end"):
@@ -140,11 +141,13 @@ def lede(numbers: dict) -> dict:
     flagged = ratios.get("flagged", {})
     hl = ratios.get("highlight")
     chosen = ratios.get("definition", story)
+    where = load.get("platform")  # the input's platform: its words for shares
     out = {
         "posts": ratios.get("posts_checked", load.get("posts_analysed")),
-        "story_definition": story, "story_words": labels.DEFINITION_WORDS[story],
+        "platform": where, "share": labels.shares(where, 1), "shares": labels.shares(where),
+        "story_definition": story, "story_words": labels.definition_words(story, where),
         "story_flagged": flagged.get(story),
-        "definition": chosen, "definition_words": labels.DEFINITION_WORDS.get(chosen, chosen),
+        "definition": chosen, "definition_words": labels.definition_words(chosen, where),
         "definition_flagged": flagged.get(chosen),
         "window": labels.window(ratios.get("trailing_window", "30D")),
         # the posts' calendar days in the build's time zone (the window is in DAY_TZ days)
@@ -215,16 +218,20 @@ def provenance_rows(params: dict, numbers: dict) -> dict:
         "captured": (labels.moment(s["captured_at"]) if s.get("captured_at") else
                      f"not stated (order {s.get('capture_rank', 0) + 1} of the sources)"),
     } for s in prov.get("sources", [])]
-    parameters = [(PARAM_LABELS.get(k, k.replace("_", " ").capitalize()), k, _param_value(k, v))
-                  for k, v in params.items()]
     load = numbers.get("load", {})
+    parameters = [(PARAM_LABELS.get(k, k.replace("_", " ").capitalize()), k,
+                   _param_value(k, v, load.get("platform"))) for k, v in params.items()]
+    shares = labels.shares(load.get("platform"))  # the platform's words: re-truths, retweets, ...
+    shares = shares[0].upper() + shares[1:]
+    boosts = "Boosts" if load.get("platform") in (None, "truthsocial", "mastodon") else shares
     quality = [(label, load[key]) for key, label in (
         ("account", "Account analysed"),
         ("accounts_in_input", "Accounts in the input"),
         ("other_accounts_excluded", "Posts of other accounts left out"),
         ("posts_loaded", "Posts read from the input"),
-        ("retruths_excluded", "Re-truths of other accounts left out (all counts 0)"),
-        ("boosts_excluded", "Boosts of other accounts' posts left out (whatever their counts)"),
+        ("platform_name", "Platform"),
+        ("retruths_excluded", f"{shares} of other accounts left out (all counts 0)"),
+        ("boosts_excluded", f"{boosts} of other accounts' posts left out (whatever their counts)"),
         ("replies_kept", "Replies to other accounts kept"),
         ("replies_excluded", "Replies to other accounts left out"),
         ("outside_window", "Posts outside the date window"),

@@ -110,6 +110,11 @@ PARAMETERS: tuple[Param, ...] = (
     Param("replies", "REPLIES", "str", "include", ", ".join(REPLIES_CHOICES),
           "replies to other accounts (kind `reply`, API layout): kept, or left out and counted",
           as_replies),
+    Param("context", "CONTEXT", "list[str]", [],
+          "existing files, separated by spaces (any layout `SOURCE` reads; one account each)",
+          "the same person on other platforms: a context table of each one's posts, date range "
+          "and ratioed posts beside the claims, which it does not change (empty: none)",
+          as_sources),
 )
 BY_NAME = {p.name: p for p in PARAMETERS}
 BY_VAR = {p.var: p for p in PARAMETERS}
@@ -191,6 +196,8 @@ def load_params(params_file: Path | str | None = None, overrides: Mapping[str, o
         return params
     params["sources"] = [_existing(s, "SOURCE", origin.get("sources"), base.get("sources"))
                          for s in params["sources"]]
+    params["context"] = [_local(s, "CONTEXT", origin.get("context"), base.get("context"))
+                         for s in params["context"]]
     if params["observations"]:
         params["observations"] = _existing(params["observations"], "OBSERVATIONS",
                                            origin.get("observations"), base.get("observations"))
@@ -230,6 +237,14 @@ def _checked(param: Param, value, origin: str | None):
         shown = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
         raise ParameterError(param.var, shown, str(err), origin=origin,
                              choices=param.accepts.replace("`", "")) from None
+
+
+def _local(src: str, var: str, origin: str | None, base: Path | None) -> str:
+    """An absolute path to an existing local file (a URL is refused: nothing downloads it)."""
+    if "://" in src:
+        raise ParameterError(var, src, "a local file is needed (download it first)",
+                             origin=origin, choices="an existing file")
+    return _existing(src, var, origin, base)
 
 
 def _existing(src: str, var: str, origin: str | None, base: Path | None) -> str:

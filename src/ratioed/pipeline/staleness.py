@@ -86,7 +86,8 @@ def _input_files(key: str, params: dict) -> list[Path]:
     """The input files a notebook reads itself (besides other notebooks' outputs)."""
     observations = Path(params.get("observations") or paths.OBSERVATIONS_CSV)
     return {"01": [Path(s) for s in params["sources"]],
-            "03": [paths.CLAIMS_YAML, paths.CLAIMS_GENERIC_YAML, observations],
+            "03": [paths.CLAIMS_YAML, paths.CLAIMS_GENERIC_YAML, observations,
+                   *[Path(s) for s in params.get("context") or []]],
             "04": [observations]}.get(key, [])
 
 

@@ -180,6 +180,29 @@ TABLES: dict[str, Table] = {
             "hours": Column("number", "span and silence: hours from start to end; empty for "
                             "a month", unit="hours", constraints=_COUNT),
         }),
+    "context.csv": Table(
+        "The same person elsewhere", "Per input (the build's own first, then each CONTEXT "
+        "file): the platform, the account, its posts, their first and last day and the posts "
+        "ratioed under the story's definition, with their counts. The claims do not read it.",
+        columns={
+            "platform": Column("string", "the platform the posts are from",
+                               constraints=(("enum", ["Truth Social", "Mastodon", "X/Twitter",
+                                                      "Bluesky"]),)),
+            "account": Column("string", "the account whose posts these are (as the file "
+                              "names it)"),
+            "source": Column("string", "the input file's name"),
+            "posts": Column("integer", "posts with counts (shares of other accounts' posts "
+                            "left out)", unit="posts", constraints=_COUNT),
+            "first_post": Column("date", "the first post's calendar day, in the build's time "
+                                 "zone (DAY_TZ)", timezone=LOCAL_TZ),
+            "last_post": Column("date", "the last post's calendar day, in the build's time "
+                                "zone (DAY_TZ)", timezone=LOCAL_TZ),
+            "ratioed_posts": Column("integer", "posts meeting the story's definition (replies "
+                                    "above likes and above shares)", unit="posts",
+                                    constraints=_COUNT),
+            "ratioed": Column("string", "those posts, oldest first: id (day): replies, shares "
+                              "in the platform's word, likes; the first 20, then how many more"),
+        }),
     "since_highlight.csv": Table(
         "Ratioed since the story's post", "Every post after the highlighted post (the "
         "HIGHLIGHT parameter) that meets the build's definition, oldest first."),

@@ -484,13 +484,16 @@ def definition_counts(counts: pd.DataFrame, definition: str, narrow: bool = Fals
     return Figure(fig, counts, alt, _literal(*_axes_text(ax, ax.yaxis)))
 
 
-def highlight_captures(readings: pd.DataFrame, narrow: bool = False) -> Figure:
-    """Grouped bars: the highlighted post's counts in each capture and in reporters' readings."""
+def highlight_captures(readings: pd.DataFrame, narrow: bool = False,
+                       platform: str | None = None) -> Figure:
+    """Grouped bars: the highlighted post's counts in each capture and in reporters' readings;
+    the legend names shares in the ``platform``'s words (re-truths, boosts, retweets, reposts)."""
+    shares = labels.shares(platform)
     shown = readings["reading"].map(labels.drawable)
     if narrow:  # a phone: each reading's name on a few short lines
         shown = shown.map(lambda t: _wrap(t, 20))  # per-row: a few readings
-    long = readings.assign(reading=shown).melt(
-        id_vars=["reading"], value_vars=["replies", "retruths", "likes"], var_name="count",
+    long = readings.assign(reading=shown).rename(columns={"retruths": shares}).melt(
+        id_vars=["reading"], value_vars=["replies", shares, "likes"], var_name="count",
         value_name="value")
     fig, ax = plt.subplots(figsize=(NARROW_WIDTH, 3.0 + 0.55 * len(readings)) if narrow
                            else (8, 3.2 + 0.3 * len(readings)))
@@ -512,6 +515,6 @@ def highlight_captures(readings: pd.DataFrame, narrow: bool = False) -> Figure:
     ax.legend(fontsize=7 if narrow else 8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
     alt = "The highlighted post's counts, reading by reading: " + "; ".join(
         f"{r['reading']}: {labels.number(r['replies'], 0)} replies, "
-        f"{labels.number(r['retruths'], 0)} re-truths, {labels.number(r['likes'], 0)} likes"
+        f"{labels.number(r['retruths'], 0)} {shares}, {labels.number(r['likes'], 0)} likes"
         for _, r in readings.iterrows()) + "."  # per-row: a few readings, in words
     return Figure(fig, readings, alt, _literal(*_axes_text(ax, ax.yaxis)))

@@ -139,9 +139,9 @@ def window(window: str) -> str:
     return str(window)
 
 
-def definition(key: str) -> str:
+def definition(key: str, platform: str | None = None) -> str:
     """``"either"`` -> '"either": more replies than likes or more replies than re-truths'."""
-    return f"\u201c{key}\u201d: {DEFINITION_WORDS.get(key, key)}"
+    return f"\u201c{key}\u201d: {definition_words(key, platform)}"
 
 
 def _when(value):
@@ -272,10 +272,35 @@ def source_line(sources: list[dict], tz: str | None = None, most: int = 3) -> st
         f"; and {count(more, 'more file')}" if more else "") + "."
 
 
-def column(name: str, overrides: dict | None = None) -> str:
-    """A table heading for a machine column name."""
+def shares(platform: str | None = None, n: int = 2) -> str:
+    """The platform's word for shares of a post (:data:`ratioed.inputs.platforms.SHARE_WORDS`):
+    "re-truths" on Truth Social, "boosts" on Mastodon, "retweets" on X, "reposts" on Bluesky;
+    the singular when ``n`` is 1."""
+    from ..inputs.platforms import share_words
+
+    one, many = share_words(platform)
+    return one if n == 1 else many
+
+
+def platform_headings(platform: str | None = None) -> dict:
+    """The headings that name the platform's shares ("Retweets", "Replies per retweet")."""
+    many = shares(platform)
+    return {"retruths": many[0].upper() + many[1:],
+            "reply_retruth_ratio": f"Replies per {shares(platform, 1)}"}
+
+
+def definition_words(key: str, platform: str | None = None) -> str:
+    """A definition of "ratioed" in the platform's words: "more replies than likes and more
+    replies than retweets" on X."""
+    return DEFINITION_WORDS.get(key, key).replace("re-truths", shares(platform))
+
+
+def column(name: str, overrides: dict | None = None, platform: str | None = None) -> str:
+    """A table heading for a machine column name, in the platform's words."""
     if overrides and name in overrides:
         return overrides[name]
+    if platform is not None and name in ("retruths", "reply_retruth_ratio"):
+        return platform_headings(platform)[name]
     return COLUMN_LABELS.get(name, name.replace("_", " ").capitalize())
 
 

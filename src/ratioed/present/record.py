@@ -115,6 +115,17 @@ def record_numbers(section: str, numbers: dict) -> dict:
     return current
 
 
+def platform(path: Path | None = None) -> str:
+    """The platform of this build's input, as notebook 1 recorded it in ``numbers.json``
+    (:data:`ratioed.inputs.platforms.PLATFORMS`); Truth Social's when none is recorded."""
+    path = path or paths.NUMBERS_JSON
+    try:
+        load = json.loads(Path(path).read_text(encoding="utf-8")).get("load") or {}
+    except (OSError, ValueError):
+        load = {}
+    return str(load.get("platform") or "truthsocial")
+
+
 def source_line(tz: str | None = None, path: Path | None = None) -> str:
     """The source line of this build's figures and tables (:func:`ratioed.present.labels.source_line`),
     from the provenance notebook 1 wrote (``data/processed/provenance.json``); "" when there is

@@ -18,7 +18,7 @@ ID_COLUMNS = {"id", "post_id", "key"}  # post ids: never broken mid-number
 
 def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
                headings: dict | None = None, digits: dict | None = None, precision: int = 2,
-               source: str | None = None, empty: str = "No rows."):
+               source: str | None = None, empty: str = "No rows.", platform: str | None = None):
     """A table for the report: a caption, header cells (``<th scope="col">``) with readable
     headings (:data:`ratioed.present.labels.COLUMN_LABELS`, or ``headings``), display rounding (floats
     to ``precision`` decimals, or ``digits[column]``; thousands separators; blanks for missing
@@ -27,7 +27,8 @@ def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
 
     Wrapped in a focusable, labelled region that scrolls sideways on a narrow screen. Ids
     (:data:`ID_COLUMNS`) and numbers never break inside. ``source``: the source line, shown
-    under the table (:func:`ratioed.present.record.source_line`). A table without rows is
+    under the table (:func:`ratioed.present.record.source_line`). ``platform``: whose words
+    the headings use for shares ("Re-truths", "Retweets"; :func:`ratioed.present.labels.column`). A table without rows is
     not drawn as a header alone: its caption, then ``empty``.
     """
     from IPython.display import HTML
@@ -54,7 +55,7 @@ def show_table(df: pd.DataFrame, caption: str | None = None, csv=None,
     numeric = {c for c in cols if pd.api.types.is_numeric_dtype(df[c])
                and not pd.api.types.is_bool_dtype(df[c])}
     head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>'
-                   f"{e(labels.column(c, headings))}</th>" for c in cols)
+                   f"{e(labels.column(c, headings, platform))}</th>" for c in cols)
     rows = df.itertuples(index=False)  # per-row: a display table (tens of rows), escaped cell by cell
     kind = {c: " class=num" if c in numeric else " class=id" if c in ID_COLUMNS else ""
             for c in cols}
