@@ -70,6 +70,8 @@ def _fast_checks(columns: dict[str, str], types: dict[str, str],
                  upper: str) -> tuple[str, dict[str, str]]:
     """``(ok, typed)``: the SQL boolean that accepts a row the loader surely accepts, and the
     SQL for each canonical count as BIGINT. ``types``: DuckDB type of each part column."""
+    import pandas as pd
+
     from ..inputs.layouts import TRUTH_SOCIAL_START
 
     def kind(t):
@@ -91,16 +93,22 @@ def _fast_checks(columns: dict[str, str], types: dict[str, str],
     checks.append({"text": f"TRY_CAST({c} AS UBIGINT)::VARCHAR = {c}",  # canonical digits
                    "signed": f"{c} >= 0", "unsigned": f"{c} IS NOT NULL"}.get(k, "false"))
     c, k = _q(columns["created_at"]), kind(types[columns["created_at"]])
-    bounds = (f"BETWEEN TIMESTAMPTZ '{TRUTH_SOCIAL_START.isoformat()}' "
-              f"AND TIMESTAMPTZ '{upper}'")
+    start = pd.Timestamp(TRUTH_SOCIAL_START).tz_convert("UTC").tz_localize(None)
+    end = pd.Timestamp(upper).tz_convert("UTC").tz_localize(None)
+    naive = f"BETWEEN TIMESTAMP '{start.isoformat(sep=' ')}' AND TIMESTAMP '{end.isoformat(sep=' ')}'"
+    # the archive's shapes only (seconds, milliseconds or microseconds, then Z), each parsed
+    # by its own format: `strptime` refuses what the loader refuses (24:00:00, 30 February),
+    # where a cast to TIMESTAMPTZ reads 24:00 as the next midnight; other forms (offsets,
+    # padding) are the loader's to judge
+    shapes = ((24, "____-__-__T__:__:__.___Z", "%Y-%m-%dT%H:%M:%S.%gZ"),
+              (20, "____-__-__T__:__:__Z", "%Y-%m-%dT%H:%M:%SZ"),
+              (27, "____-__-__T__:__:__.______Z", "%Y-%m-%dT%H:%M:%S.%fZ"))
     checks.append({
-        # the archive's shapes only (seconds, milliseconds or microseconds, then Z); other
-        # forms are the loader's to judge
-        "text": f"(CASE length({c}) WHEN 24 THEN {c} LIKE '____-__-__T__:__:__.___Z' "
-                f"WHEN 20 THEN {c} LIKE '____-__-__T__:__:__Z' "
-                f"WHEN 27 THEN {c} LIKE '____-__-__T__:__:__.______Z' ELSE false END "
-                f"AND TRY_CAST({c} AS TIMESTAMPTZ) {bounds})",
-        "time": f"{c}::TIMESTAMPTZ {bounds}"}.get(k, "false"))
+        "text": f"CASE length({c}) " + " ".join(
+            f"WHEN {n} THEN {c} LIKE '{like}' AND try_strptime({c}, '{fmt}') {naive}"
+            for n, like, fmt in shapes) + " ELSE false END",
+        "time": f"{c}::TIMESTAMPTZ BETWEEN TIMESTAMPTZ '{TRUTH_SOCIAL_START.isoformat()}' "
+                f"AND TIMESTAMPTZ '{upper}'"}.get(k, "false"))
     for canon in ("replies", "retruths", "likes"):
         c, k = _q(columns[canon]), kind(types[columns[canon]])
         checks.append({
@@ -110,7 +118,8 @@ def _fast_checks(columns: dict[str, str], types: dict[str, str],
             "text": f"(TRY_CAST({c} AS BIGINT) >= 0 AND TRY_CAST({c} AS BIGINT)::VARCHAR = {c})",
         }.get(k, "false"))
         typed[canon] = f"TRY_CAST({c} AS BIGINT)"
-    return " AND ".join(f"coalesce({x}, false)" for x in checks), typed
+    # one boolean for the row, NULL (a missing value) counted as a failure once
+    return "coalesce(" + " AND ".join(f"({x})" for x in checks) + ", false)", typed
 
 
 def _part_types(part: str, fs, columns: dict[str, str]) -> bool:
@@ -162,6 +171,9 @@ def flag_parts(parts: list[str], columns: dict[str, str], definition: str, *, fs
                                  "threads": threads or os.cpu_count() or 1})
     try:
         con.execute("SET TimeZone = 'UTC'")
+        # the scan's rows need no order (the result is sorted afterwards): both threads fill
+        # the table of hits without waiting for each other
+        con.execute("SET preserve_insertion_order = false")
         if fs is not None:
             con.register_filesystem(fs)
         src = f"read_parquet({files}, filename = true, union_by_name = true)"
