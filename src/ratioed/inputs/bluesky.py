@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import layouts
-from .layouts import check_type, json_units, other_platform, platform_table
+from .layouts import check_type, located_items, other_platform, platform_table
 from .platforms import BLUESKY, tid_to_int
 
 REPOST = "app.bsky.feed.defs#reasonRepost"
@@ -42,19 +42,15 @@ _AT_URI = re.compile(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/?#]+)$")
 def _items(path: Path):
     """``(where, item)`` for every feed item or post view, in file order."""
     out = []
-    for kind, n, value in json_units(path):
-        prefix = f"line {n}" if kind else None
-        units = value if isinstance(value, list) else [value]
-        for r, unit in enumerate(units, 1):
-            here = prefix or (f"record {r}" if isinstance(value, list) else None)
-            if isinstance(unit, dict) and ("feed" in unit or "posts" in unit):
-                key = "feed" if "feed" in unit else "posts"
-                check_type(path, unit, key, list, here or "the page", key, "a list")
-                for i, item in enumerate(unit.get(key) or [], 1):
-                    label = "item" if key == "feed" else "post"
-                    out.append((f"{here}, {label} {i}" if here else f"{key} {label} {i}", item))
-            else:
-                out.append((here or "the post", unit))
+    for here, unit in located_items(path):
+        if isinstance(unit, dict) and ("feed" in unit or "posts" in unit):
+            key = "feed" if "feed" in unit else "posts"
+            check_type(path, unit, key, list, here or "the page", key, "a list")
+            for i, item in enumerate(unit.get(key) or [], 1):
+                label = "item" if key == "feed" else "post"
+                out.append((f"{here}, {label} {i}" if here else f"{key} {label} {i}", item))
+        else:
+            out.append((here or "the post", unit))
     return out
 
 

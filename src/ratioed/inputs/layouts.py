@@ -978,6 +978,17 @@ def json_units(path: Path) -> list[tuple[str | None, int | None, object]]:
     return [(None, None, _loads(path, data))]
 
 
+def located_items(path: Path):
+    """Each element of a file's JSON values with where it is, ``(where, item)``: ``line n`` in
+    JSON Lines, ``record r`` in a top-level array, None for one top-level object (the caller
+    names it); see :func:`json_units`."""
+    for kind, n, value in json_units(path):
+        prefix = f"line {n}" if kind else None
+        items = value if isinstance(value, list) else [value]
+        for r, item in enumerate(items, 1):
+            yield prefix or (f"record {r}" if isinstance(value, list) else None), item
+
+
 def platform_table(path: Path, records: list[dict], wanted: list[str], locate, platform: str,
                    fields: dict[str, str], note: str | None = None) -> pa.Table:
     """The Arrow table a reader hands to validation, from flat records holding the archive's

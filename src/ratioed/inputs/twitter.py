@@ -48,7 +48,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from . import layouts
-from .layouts import check_type, json_units, other_platform, platform_table
+from .layouts import check_type, json_units, located_items, other_platform, platform_table
 from .platforms import X
 
 # The source's names of the fields, for messages (v2 / v1.1).
@@ -76,27 +76,23 @@ def _v2_tweets(path: Path):
     """``(where, tweet, users, media)`` for every tweet of a v2 file, in file order; ``users``
     maps author ids to usernames, ``media`` media keys to URLs (from the page's ``includes``)."""
     out = []
-    for kind, n, value in json_units(path):
-        prefix = f"line {n}" if kind else None
-        items = value if isinstance(value, list) else [value]
-        for r, item in enumerate(items, 1):
-            here = prefix or (f"record {r}" if isinstance(value, list) else None)
-            if not isinstance(item, dict):
-                raise InputError(path, f"is {layouts._kind(item)}, expected a page of tweets "
-                                       "or a tweet object", where=here)
-            if "data" in item:  # a page
-                check_type(path, item, "data", (list, dict), here or "the page", "data",
-                           "a list of tweets")
-                data = item.get("data") or []
-                tweets = data if isinstance(data, list) else [data]
-                inc = check_type(path, item, "includes", dict, here or "the page", "includes",
-                                 "an object") or {}
-                users, media = _includes(path, inc, here or "the page")
-                for t, tweet in enumerate(tweets, 1):
-                    where = f"{here}, tweet {t}" if here else f"tweet {t}"
-                    out.append((where, tweet, users, media))
-            else:  # a tweet (twarc2's flattened lines, or an array of tweets)
-                out.append((here or "the tweet", item, {}, {}))
+    for here, item in located_items(path):
+        if not isinstance(item, dict):
+            raise InputError(path, f"is {layouts._kind(item)}, expected a page of tweets "
+                                   "or a tweet object", where=here)
+        if "data" in item:  # a page
+            check_type(path, item, "data", (list, dict), here or "the page", "data",
+                       "a list of tweets")
+            data = item.get("data") or []
+            tweets = data if isinstance(data, list) else [data]
+            inc = check_type(path, item, "includes", dict, here or "the page", "includes",
+                             "an object") or {}
+            users, media = _includes(path, inc, here or "the page")
+            for t, tweet in enumerate(tweets, 1):
+                where = f"{here}, tweet {t}" if here else f"tweet {t}"
+                out.append((where, tweet, users, media))
+        else:  # a tweet (twarc2's flattened lines, or an array of tweets)
+            out.append((here or "the tweet", item, {}, {}))
     return out
 
 
