@@ -30,7 +30,6 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
-import hashlib
 import importlib
 import json
 import os
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import InputError
+from ..inputs.files import sha256_file
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -161,7 +161,7 @@ def published_files(root: Path) -> dict[str, str]:
     for folder in ("data/processed", "reports"):
         for p in sorted((root / folder).rglob("*")):
             if p.is_file():
-                out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+                out[p.relative_to(root).as_posix()] = sha256_file(p)
     return out
 
 

@@ -108,11 +108,6 @@ def content_hash(path: Path | str) -> str:
     return digest
 
 
-def _file_stamp(files: list[Path]) -> str:
-    """Path and content hash of each file (a missing file stamps as missing)."""
-    return _hash(*[(str(p), content_hash(p) if p.exists() else None) for p in files])
-
-
 _PARAM_LINE = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=")
 
 
@@ -147,18 +142,15 @@ def fingerprint_parts(params: dict, declared: dict[str, dict]) -> dict[str, dict
             for nb in notebooks()}
 
 
-def fingerprints(params: dict, declared: dict[str, dict]) -> dict[str, str]:
-    """Fingerprint of every notebook for these parameters (see module docs); ``declared`` maps
-    each notebook's name to its parameters (:func:`notebook_params`). The key ``export`` holds
-    the fingerprint of the export (every notebook's, plus the template)."""
-    lib, env = _library_hash(), _environment_hash()
+def fingerprints(parts: dict[str, dict]) -> dict[str, str]:
+    """Fingerprint of every notebook: the hash of its parts (:func:`fingerprint_parts`) and of
+    the fingerprints of the notebooks whose outputs it reads. The key ``export`` holds the
+    fingerprint of the export (every notebook's, plus the template)."""
     out: dict[str, str] = {}
     order = notebooks()
     for i, nb in enumerate(order):
-        out[nb.name] = _hash(
-            nb.with_suffix(".py").read_bytes(), json.dumps(declared[nb.name], sort_keys=True),
-            lib, env, _file_stamp(_input_files(nb.name[:2], params)),
-            *[out[b.name] for b in reads_from(nb, order[:i])])
+        out[nb.name] = _hash(json.dumps(parts[nb.name], sort_keys=True),
+                             *[out[b.name] for b in reads_from(nb, order[:i])])
     out["export"] = _hash(_export_hash(), *[out[nb.name] for nb in order])
     return out
 
@@ -264,8 +256,8 @@ def plan(params: dict, only=None) -> Plan:
     exactly those named), each with its reasons (:func:`why`)."""
     all_nbs = notebooks()
     declared = {nb.name: notebook_params(nb, params) for nb in all_nbs}
-    prints = fingerprints(params, declared)
     parts = fingerprint_parts(params, declared)
+    prints = fingerprints(parts)
     manifest = read_manifest()
     trusted = bool(manifest)
     if manifest.get("files") != published_files(paths.PROJ_ROOT):
