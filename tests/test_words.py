@@ -275,7 +275,7 @@ def test_the_page_lists_claims_and_headline_numbers_not_posts(tmp_path):
            ("number changed", "ratios.flagged.both", "1", "2"),
            ("number changed", "claims.C3.numbers.posts", "107", "32433")],
         columns=changes_mod.COLUMNS)
-    rows = changes_mod.headline(table, tmp_path, tmp_path)
+    rows = changes_mod.headline(table)
     assert rows == [{"what": "Claim C4", "before": "not checkable with these data",
                      "after": "supported"},
                     {"what": "Posts meeting the story's definition", "before": "1", "after": "2"}]

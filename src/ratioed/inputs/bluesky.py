@@ -30,6 +30,7 @@ from ..errors import InputError
 from . import layouts
 from .layouts import check_type, located_items, other_platform, platform_table
 from .platforms import BLUESKY, tid_to_int
+from .rules import BOOST, QUOTE, REPLY
 
 REPOST = "app.bsky.feed.defs#reasonRepost"
 FIELDS = {"id": "post.uri", "created_at": "post.record.createdAt",
@@ -88,7 +89,7 @@ def _record(path: Path, where: str, item) -> dict:
     kind, account = None, handle
     rid, created = str(tid), record.get("createdAt")
     if reason is not None and reason.get("$type") == REPOST:
-        kind = "boost"
+        kind = BOOST
         by = check_type(path, reason, "by", dict, where, "reason.by", "the reposter") or {}
         account = by.get("handle") if isinstance(by.get("handle"), str) else handle
         rm = _AT_URI.match(reason.get("uri") or "") or re.match(
@@ -108,7 +109,7 @@ def _record(path: Path, where: str, item) -> dict:
         if parent_did is None and rec_reply and isinstance(rec_reply.get("parent"), dict):
             parent_did = _did_of(rec_reply["parent"].get("uri"))
         if (reply or rec_reply) and parent_did != did:
-            kind = "reply"  # to another account (or to a post no longer there)
+            kind = REPLY  # to another account (or to a post no longer there)
     embed = post.get("embed") if isinstance(post.get("embed"), dict) else {}
     etype = embed.get("$type", "")
     media_view = embed.get("media") if isinstance(embed.get("media"), dict) else embed
@@ -116,7 +117,7 @@ def _record(path: Path, where: str, item) -> dict:
     media = [im.get("fullsize") for im in images
              if isinstance(im, dict) and isinstance(im.get("fullsize"), str)]
     if kind is None and etype.startswith(("app.bsky.embed.record#", "app.bsky.embed.recordWithMedia#")):
-        kind = "quote"
+        kind = QUOTE
     return {"id": rid, "created_at": created, "content": record.get("text"),
             "url": f"https://bsky.app/profile/{handle or did}/post/{rkey}", "media": media,
             "replies_count": post.get("replyCount"), "reblogs_count": post.get("repostCount"),

@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from .. import story
 from ..errors import InputError
 from .files import read_sidecar
+from .rules import BOOST, REPLY
 
 _MEDIA_TYPE = pa.list_(pa.string())
 TRUTH_SOCIAL_START = pd.Timestamp(story.PLATFORM_START, tz="UTC")  # the platform's first posts
@@ -811,8 +812,6 @@ def first_keys(path: Path, layout: str) -> list[str]:
 # --------------------------------------------------------------------------- platform API
 
 # Status kinds the API itself states (the loader sets ``kind`` from them; see rules.KINDS).
-STATUS_BOOST = "boost"  # ``reblog`` set: another account's post, boosted
-STATUS_REPLY = "reply"  # ``in_reply_to_id`` set, replying to another account
 STATUS_COLUMNS = ("account", "status_kind")  # what the API reader adds to the archive's columns
 
 
@@ -848,9 +847,9 @@ def _flatten_status(path: Path, locate, i: int, st) -> dict:
     reply_to = st.get("in_reply_to_id")
     kind = None
     if boosted is not None:
-        kind = STATUS_BOOST
+        kind = BOOST  # ``reblog`` set: another account's post, boosted
     elif reply_to is not None and str(st.get("in_reply_to_account_id")) != str(author):
-        kind = STATUS_REPLY  # a reply to someone else (a thread of one's own stays a post)
+        kind = REPLY  # a reply to someone else (a thread of one's own stays a post)
     media = st.get("media_attachments")
     if media is None:
         media = []

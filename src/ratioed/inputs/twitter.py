@@ -50,6 +50,7 @@ from ..errors import InputError
 from . import layouts
 from .layouts import check_type, json_units, located_items, other_platform, platform_table
 from .platforms import X
+from .rules import BOOST, QUOTE, REPLY
 
 # The source's names of the fields, for messages (v2 / v1.1).
 V2_FIELDS = {"replies_count": "public_metrics.reply_count",
@@ -58,7 +59,6 @@ V2_FIELDS = {"replies_count": "public_metrics.reply_count",
 V1_FIELDS = {"id": "id_str", "replies_count": "reply_count", "reblogs_count": "retweet_count",
              "favourites_count": "favorite_count", "content": "full_text",
              "account": "user.screen_name"}
-_QUOTE = "quote"
 
 
 def _username(v) -> str | None:
@@ -130,12 +130,12 @@ def _v2_record(path: Path, where: str, tw, users: dict, media: dict) -> dict:
                              field="referenced_tweets")
         types.add(ref["type"])
     if "retweeted" in types:
-        kind = "boost"
+        kind = BOOST
     elif "replied_to" in types and (tw.get("in_reply_to_user_id") is None
                                     or str(tw.get("in_reply_to_user_id")) != str(author)):
-        kind = "reply"  # to another account (a thread of one's own stays a post)
+        kind = REPLY  # to another account (a thread of one's own stays a post)
     elif "quoted" in types:
-        kind = _QUOTE
+        kind = QUOTE
     att = check_type(path, tw, "attachments", dict, where, "attachments", "an object") or {}
     keys = att.get("media_keys") if isinstance(att.get("media_keys"), list) else []
     return {"id": tid, "created_at": tw.get("created_at"), "content": tw.get("text"),
@@ -188,11 +188,11 @@ def _v1_record(path: Path, where: str, st) -> dict:
     reply_user = st.get("in_reply_to_user_id_str") or st.get("in_reply_to_user_id")
     kind = None
     if rt is not None or st.get("retweeted_status_id_str"):
-        kind = "boost"
+        kind = BOOST
     elif reply_to is not None and (own is None or str(reply_user) != str(own)):
-        kind = "reply"
+        kind = REPLY
     elif st.get("is_quote_status") is True or isinstance(st.get("quoted_status"), dict):
-        kind = _QUOTE
+        kind = QUOTE
     ext = st.get("extended_tweet") if isinstance(st.get("extended_tweet"), dict) else {}
     text = st.get("full_text", ext.get("full_text", st.get("text")))
     ents = st.get("extended_entities") or st.get("entities") or {}
@@ -399,10 +399,10 @@ def _csv_kinds(table, cols, content, accounts, n) -> pa.Array:
     for i in range(n):  # per-row: tweet exports are small (one account's tweets)
         t = texts[i]
         if (rt and rt[i]) or (isinstance(t, str) and t.startswith("RT @")):
-            kinds[i] = "boost"
+            kinds[i] = BOOST
         elif reply_to is not None and isinstance(reply_to[i], str) and reply_to[i].strip():
             if not acc[i] or reply_to[i].strip().lstrip("@").lower() != acc[i].lower():
-                kinds[i] = "reply"
+                kinds[i] = REPLY
         elif is_reply and is_reply[i]:
-            kinds[i] = "reply"
+            kinds[i] = REPLY
     return pa.array(kinds, pa.string())

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import paths
+from .. import paths, story
 from ..inputs.files import write_text_atomic
 from .execute import (
     BuildError,
@@ -213,7 +213,7 @@ def record_changes(params: dict) -> str:
     from ..analysis.changes import COLUMNS, compare, summary
     from ..inputs.files import write_csv_atomic
 
-    changes = compare(paths.PROJ_ROOT, paths.OUTPUT_ROOT, params.get("definition") or "both")
+    changes = compare(paths.PROJ_ROOT, paths.OUTPUT_ROOT, params.get("definition") or story.DEFINITION)
     import pandas as pd
 
     write_csv_atomic(changes if changes is not None else pd.DataFrame(columns=COLUMNS),
@@ -235,8 +235,8 @@ def copy_project(dest: Path, root: Path | None = None) -> Path:
     (dest / "data" / "raw").mkdir(parents=True)
     for name in ("claims.yaml", "claims-generic.yaml"):  # the story's ledger and the generic one
         shutil.copy(root / "data" / name, dest / "data" / name)
-    for name in ("observations.csv", "metrics_2025-07-11_2025-07-19.csv",
-                 "metrics_2025-07-11_2025-07-19.csv.provenance.json"):  # the committed inputs
+    evidence = Path(story.EVIDENCE).name
+    for name in ("observations.csv", evidence, evidence + ".provenance.json"):  # committed inputs
         shutil.copy(root / "data" / "raw" / name, dest / "data" / "raw")
     shutil.copy(root / "Makefile", dest / "Makefile")
     return dest

@@ -337,7 +337,7 @@ def changes_section() -> dict:
     text = changed or page_summary(None if first and table.empty else table)
     posts = int(table["kind"].isin(["new post", "removed post", "newly ratioed",
                                     "no longer ratioed", "counts changed"]).sum())
-    rows = headline(None if first else table, paths.PROJ_ROOT, paths.OUTPUT_ROOT)
+    rows = headline(None if first else table)
     return {"summary": text, "rows": rows, "total": len(table), "posts": posts}
 
 

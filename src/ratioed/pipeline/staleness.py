@@ -18,6 +18,7 @@ from typing import NamedTuple
 from .. import paths
 from ..errors import InputError
 from ..inputs.files import write_text_atomic
+from ..inputs.snapshots import display_path
 from .publish import published_files
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.py"  # the numbered notebooks' .py copies (the source)
@@ -278,13 +279,6 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _display(path: str) -> str:
-    try:
-        return Path(path).relative_to(paths.PROJ_ROOT).as_posix()
-    except ValueError:
-        return path
-
-
 def why(all_nbs, stale, prints, parts, manifest, had_manifest=True, only=None) -> dict:
     """Why each stale notebook re-runs, in words, from the parts of its fingerprint against
     those the last build recorded; ``export``: why the page would be exported again."""
@@ -317,10 +311,10 @@ def why(all_nbs, stale, prints, parts, manifest, had_manifest=True, only=None) -
                 was = last.get("inputs", {})
                 for f in sorted(set(now["inputs"]) | set(was)):
                     if f not in was:
-                        r.append(f"input file added: {_display(f)}")
+                        r.append(f"input file added: {display_path(Path(f))}")
                     elif now["inputs"].get(f) != was.get(f):
                         r.append(f"input file {'missing' if now['inputs'].get(f) is None else 'changed'}: "
-                                 f"{_display(f)}")
+                                 f"{display_path(Path(f))}")
                 if now["library"] != last.get("library"):
                     r.append("library changed (src/ratioed/)")
                 if now["environment"] != last.get("environment"):

@@ -31,6 +31,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..analysis.claims import CONTRADICTED, MEASURED, NOT_CHECKABLE, SUPPORTED
+from ..analysis.definitions import DEFINITIONS
+from ..inputs.platforms import NAMES as PLATFORM_NAMES
 from ..paths import ARCHIVE_URL
 from ..story import HIGHLIGHT_ID
 
@@ -105,7 +108,7 @@ COLUMNS: dict[str, Column] = {
     "text": Column("string", "the start of the post's text (90 characters), cleaned of markup; "
                    "'(no text in this source)' when the source holds none"),
     "definition": Column("string", "a definition of \"ratioed\" (both is the story's)",
-                         constraints=(("enum", ["both", "either", "likes", "retruths"]),)),
+                         constraints=(("enum", list(DEFINITIONS)),)),
     "rule": Column("string", "the definition's rule, in words"),
     "posts_flagged": Column("integer", "posts meeting the definition", unit="posts",
                             constraints=_COUNT),
@@ -121,7 +124,7 @@ COLUMNS: dict[str, Column] = {
     "posts": Column("integer", "posts created in the row's period", unit="posts",
                     constraints=_COUNT),
 }
-for _d in ("both", "either", "likes", "retruths"):
+for _d in DEFINITIONS:
     COLUMNS[f"ratioed_{_d}"] = Column(
         "integer", f"posts of the month that meet the definition '{_d}'", unit="posts",
         constraints=_COUNT)
@@ -154,9 +157,8 @@ TABLES: dict[str, Table] = {
             "claim": Column("string", "the claim, in our words"),
             "status": Column("string", "the verdict: supported, contradicted, not checkable "
                              "with these data, or measured (a count, not a claim judged)",
-                             constraints=(("enum", ["supported", "contradicted",
-                                                    "not checkable with these data",
-                                                    "measured"]),)),
+                             constraints=(("enum", [SUPPORTED, CONTRADICTED, NOT_CHECKABLE,
+                                                    MEASURED]),)),
             "evidence": Column("string", "the evidence for the verdict, in words: posts, "
                                "counts, readings and the condition that failed, if any; "
                                "times as stated in the text"),
@@ -186,8 +188,7 @@ TABLES: dict[str, Table] = {
         "ratioed under the story's definition, with their counts. The claims do not read it.",
         columns={
             "platform": Column("string", "the platform the posts are from",
-                               constraints=(("enum", ["Truth Social", "Mastodon", "X/Twitter",
-                                                      "Bluesky"]),)),
+                               constraints=(("enum", list(PLATFORM_NAMES.values())),)),
             "account": Column("string", "the account whose posts these are (as the file "
                               "names it)"),
             "source": Column("string", "the input file's name"),
